@@ -1,0 +1,49 @@
+"""Access helpers: every view resolves its objects through these.
+
+Membership first (no membership: 404, the organization does not exist for that user), then the
+object inside that organization (another organization's object: 404), then the role (403).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Membership, ProviderAccount
+
+
+def get_membership(request: HttpRequest, org_slug: str, *, admin: bool = False) -> Membership:
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(user_id=request.user.pk, organization__slug=org_slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such organization.")
+    request.membership = membership  # type: ignore[attr-defined]
+    timezone.activate(zoneinfo.ZoneInfo(membership.organization.time_zone))
+    if admin:
+        require_admin(membership)
+    return membership
+
+
+def require_admin(membership: Membership) -> None:
+    if not membership.is_admin:
+        raise PermissionDenied("Support staff can view this setup but not change it.")
+
+
+def get_account(
+    request: HttpRequest, org_slug: str, account_id: int, *, admin: bool = False
+) -> tuple[Membership, ProviderAccount]:
+    membership = get_membership(request, org_slug)
+    account = get_object_or_404(
+        ProviderAccount, pk=account_id, organization_id=membership.organization_id
+    )
+    account.organization = membership.organization
+    if admin:
+        require_admin(membership)
+    return membership, account

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+
+
+def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like Django's, but an HTMX request gets an HX-Redirect to the login page.
+
+    Swapping the login page into a tab panel would be confusing; the whole page must change.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        login_url = resolve_url(settings.LOGIN_URL)
+        if request.htmx:
+            next_path = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': next_path})}")
+        return redirect_to_login(request.get_full_path(), login_url)
+
+    return wrapper

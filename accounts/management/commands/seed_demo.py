@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Membership, Organization, ProviderAccount, Role
+from sip.models import SipDomain
+
+# Demo logins for a local run; printed at the end. Never use this command in production.
+DEMO_USERS = [
+    ("admin", "admin-demo-pass", Role.ADMIN),
+    ("support", "support-demo-pass", Role.SUPPORT),
+]
+DEMO_DOMAINS = [
+    ("Head office", "acme-hq"),
+    ("Warehouse", "acme-warehouse"),
+    ("Remote staff", "acme-remote"),
+]
+
+
+class Command(BaseCommand):
+    help = "Creates demo data (an organization, an admin and a support login, two accounts)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        org, _ = Organization.objects.get_or_create(
+            slug="acme", defaults={"name": "Acme Telecom", "time_zone": "Europe/London"}
+        )
+        other, _ = Organization.objects.get_or_create(
+            slug="globex", defaults={"name": "Globex", "time_zone": "America/New_York"}
+        )
+        User = get_user_model()
+        for username, password, role in DEMO_USERS:
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.set_password(password)
+                user.save()
+            Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+        # The demo admin also belongs to a second organization, to show the switcher.
+        admin = User.objects.get(username="admin")
+        Membership.objects.get_or_create(
+            user=admin, organization=other, defaults={"role": Role.ADMIN}
+        )
+
+        twilio, _ = ProviderAccount.objects.get_or_create(
+            organization=org, name="Twilio production", defaults={"provider": "twilio"}
+        )
+        ProviderAccount.objects.get_or_create(
+            organization=org, name="Telnyx trial", defaults={"provider": "telnyx"}
+        )
+        for name, prefix in DEMO_DOMAINS:
+            if not SipDomain.objects.filter(prefix=prefix, account__provider="twilio").exists():
+                domain = SipDomain(account=twilio, name=name, prefix=prefix)
+                domain.full_clean()
+                domain.save()
+
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
+        for username, password, role in DEMO_USERS:
+            self.stdout.write(f"  {role.label:8} username: {username:8} password: {password}")

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import ProtectedError, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from accounts.access import get_membership
+from accounts.decorators import login_required
+from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
+from accounts.models import ACCOUNT_NAME_TAKEN, Membership, ProviderAccount
+from sip.models import CredentialList, SipDomain
+from whippy.db import count_of
+from whippy.forms import save_or_error
+from whippy.htmx import render_page
+
+TEMPLATE = "accounts/account_list.html"
+
+
+def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
+    return ProviderAccount.objects.filter(organization_id=membership.organization_id).annotate(
+        domain_count=count_of(SipDomain, "account"),
+        list_count=count_of(CredentialList, "account"),
+    )
+
+
+def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
+    return {
+        "membership": membership,
+        "organization": membership.organization,
+        "accounts": accounts_of(membership),
+        "can_edit": membership.is_admin,
+        "slot": None,
+        **extra,
+    }
+
+
+def _list_url(membership: Membership) -> str:
+    return reverse("accounts:account-list", args=[membership.organization.slug])
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.filter(user_id=request.user.pk).select_related("organization")
+    last = request.session.get("last_org")
+    membership = memberships.filter(organization__slug=last).first() if last else None
+    membership = membership or memberships.order_by("organization__name").first()
+    if membership is None:
+        return render(request, "accounts/no_organization.html")
+    return redirect("accounts:account-list", org_slug=membership.organization.slug)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def account_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    membership = get_membership(request, org_slug)
+    request.session["last_org"] = org_slug
+    return render_page(request, TEMPLATE, "main-content", _context(membership))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    membership = get_membership(request, org_slug, admin=True)
+    blank = ProviderAccount(organization=membership.organization)
+    form = ProviderAccountForm(request.POST if request.method == "POST" else None, instance=blank)
+    if request.method == "POST" and form.is_valid():
+        account = save_or_error(form, "name", ACCOUNT_NAME_TAKEN)
+        if account is not None:
+            messages.success(request, f"Account “{account.name}” added.")
+            if not request.htmx:
+                return redirect(_list_url(membership))
+            fresh = ProviderAccountForm(
+                instance=ProviderAccount(organization=membership.organization)
+            )
+            context = _context(membership, form=fresh, slot="create")
+            return render(request, f"{TEMPLATE}#account-saved", context)
+    context = _context(membership, form=form, slot="create")
+    return render_page(request, TEMPLATE, "account-form", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def account_update(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership = get_membership(request, org_slug, admin=True)
+    account = get_object_or_404(
+        ProviderAccount, pk=account_id, organization_id=membership.organization_id
+    )
+    form = ProviderAccountRenameForm(
+        request.POST if request.method == "POST" else None, instance=account
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = save_or_error(form, "name", ACCOUNT_NAME_TAKEN)
+        if saved is not None:
+            messages.success(request, f"Account renamed to “{saved.name}”.")
+            if not request.htmx:
+                return redirect(_list_url(membership))
+            response = render(request, f"{TEMPLATE}#account-saved", _context(membership))
+            return push_url(response, _list_url(membership))
+    context = _context(membership, form=form, slot="update", target=account)
+    return render_page(request, TEMPLATE, "account-form", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership = get_membership(request, org_slug, admin=True)
+    account = get_object_or_404(accounts_of(membership), pk=account_id)
+    blocked = account.domain_count > 0 or account.list_count > 0
+    if request.method == "POST" and not blocked:
+        try:
+            account.delete()
+        except ProtectedError:
+            # A domain or list was added since the counts were read: refuse, as shown.
+            blocked = True
+        else:
+            messages.success(request, f"Account “{account.name}” deleted.")
+            if not request.htmx:
+                return redirect(_list_url(membership))
+            response = render(request, f"{TEMPLATE}#account-saved", _context(membership))
+            return push_url(response, _list_url(membership))
+    context = _context(membership, slot="delete", target=account, blocked=blocked)
+    return render_page(request, TEMPLATE, "account-delete", context)

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import ProviderAccount
+
+DOMAIN_IN_USE = "This SIP domain is already in use."
+LIST_NAME_TAKEN = "A credential list with this name already exists."
+
+_DNS_LABEL_CHARS = re.compile(r"[A-Za-z0-9-]+")
+
+
+def validate_dns_label(value: str) -> None:
+    """A domain prefix is one DNS label: letters, digits and hyphens, no hyphen at either end."""
+    if not _DNS_LABEL_CHARS.fullmatch(value):
+        raise ValidationError(
+            "Use only letters, digits and hyphens: no spaces, dots or other characters.",
+            code="dns_label_chars",
+        )
+    if value.startswith("-") or value.endswith("-"):
+        raise ValidationError(
+            "A domain prefix cannot start or end with a hyphen.", code="dns_label_hyphen"
+        )
+
+
+def limit_message(account: ProviderAccount, limit: int, what: str) -> str:
+    return (
+        f"This account has reached {account.provider_info.label}'s limit of {limit} {what}. "
+        "Delete one before adding another."
+    )
+
+
+class SipDomain(models.Model):
+    account = models.ForeignKey(
+        ProviderAccount, on_delete=models.PROTECT, related_name="sip_domains"
+    )
+    name = models.CharField(max_length=64)
+    prefix = models.CharField(
+        "domain prefix",
+        max_length=63,
+        validators=[validate_dns_label],
+        error_messages={"max_length": "A domain prefix can have at most 63 characters."},
+    )
+    # The full domain ({prefix}.{provider suffix}); providers keep these names globally unique.
+    domain = models.CharField(max_length=253, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "SIP domain"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(prefix=Lower("prefix")), name="sip_domain_prefix_lower_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def clean(self) -> None:
+        if not self.prefix or self.account_id is None:
+            return
+        self.prefix = self.prefix.lower()
+        self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
+        if SipDomain.objects.filter(domain=self.domain).exclude(pk=self.pk).exists():
+            raise ValidationError({"prefix": DOMAIN_IN_USE})
+        limit = self.account.provider_info.max_domains
+        if self.pk is None and limit is not None:
+            if SipDomain.objects.filter(account_id=self.account_id).count() >= limit:
+                raise ValidationError(limit_message(self.account, limit, "SIP domains"))
+
+    def save(self, *args, **kwargs) -> None:
+        self.prefix = self.prefix.lower()
+        self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
+        super().save(*args, **kwargs)
+
+
+def name_key(name: str) -> str:
+    """What makes two credential list names "the same": letters and digits, ignoring case."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+class CredentialList(models.Model):
+    account = models.ForeignKey(
+        ProviderAccount, on_delete=models.PROTECT, related_name="credential_lists"
+    )
+    name = models.CharField(max_length=64)
+    name_key = models.CharField(max_length=256, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "name_key"],
+                name="credential_list_name_unique",
+                violation_error_message=LIST_NAME_TAKEN,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Credential(models.Model):
+    """A SIP user's login. The password itself is never stored: only its digest hashes."""
+
+    credential_list = models.ForeignKey(
+        CredentialList, on_delete=models.CASCADE, related_name="credentials"
+    )
+    username = models.CharField(max_length=32)
+    ha1_md5 = models.CharField(max_length=32, editable=False)
+    ha1_sha256 = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    password_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential_list", "username"], name="credential_username_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Purpose(models.TextChoices):
+    CALLS = "calls", "Calls"
+    REGISTRATIONS = "registrations", "Registrations"
+
+
+class CredentialAttachment(models.Model):
+    """Says that a credential list authenticates calls or registrations on a SIP domain."""
+
+    domain = models.ForeignKey(SipDomain, on_delete=models.CASCADE, related_name="attachments")
+    credential_list = models.ForeignKey(
+        CredentialList, on_delete=models.PROTECT, related_name="attachments"
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "credential_list", "purpose"],
+                name="attachment_unique_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=Purpose.values), name="attachment_purpose_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential_list} on {self.domain} ({self.get_purpose_display()})"
+
+    def clean(self) -> None:
+        if self.domain_id and self.credential_list_id:
+            if self.domain.account_id != self.credential_list.account_id:
+                raise ValidationError(
+                    "The SIP domain and the credential list must belong to the same account."
+                )

@@ -1,0 +1,87 @@
+// Small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  // Live preview of the full SIP domain while the prefix is typed.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.matches("[data-domain-prefix]")) return;
+    var output = input.form && input.form.querySelector("[data-domain-preview]");
+    if (!output) return;
+    var prefix = input.value.trim().toLowerCase();
+    output.textContent = (prefix || "your-prefix") + output.getAttribute("data-suffix");
+  });
+
+  // Copy buttons.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "offscreen";
+      document.body.appendChild(area);
+      area.select();
+      var ok = document.execCommand("copy");
+      document.body.removeChild(area);
+      if (ok) { resolve(); } else { reject(new Error("copy failed")); }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-copy]");
+    if (!button) return;
+    var label = button.textContent;
+    copyText(button.getAttribute("data-copy")).then(
+      function () { button.textContent = "Copied"; },
+      function () { button.textContent = "Copy failed: select the text"; }
+    ).finally(function () {
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    });
+  });
+
+  // A failed HTMX request is shown to the user, never swallowed.
+  var toastTimer = null;
+  function showToast(message) {
+    var toast = document.getElementById("toast");
+    if (!toast) return;
+    toast.textContent = message;
+    toast.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(function () { toast.hidden = true; }, 8000);
+  }
+
+  function messageFor(status) {
+    if (status === 403) return "You don’t have permission to do that. Support staff can view but not change the SIP setup.";
+    if (status === 404) return "That no longer exists, or it belongs to another organization. Reload the page.";
+    if (status === 405) return "That action is not allowed here.";
+    if (status >= 500) return "Something went wrong on our side (error " + status + "). Nothing you typed was lost: please try again.";
+    return "The request failed (error " + status + ").";
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    showToast(messageFor(event.detail.xhr.status));
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showToast("Could not reach the server. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:timeout", function () {
+    showToast("The server took too long to answer. Please try again.");
+  });
+
+  // After a form comes back, put focus where the person needs it: the first error, or the
+  // first field of a newly opened form.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!(target instanceof Element) || target.id !== "panel-slot") return;
+    var field = target.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea") ||
+      target.querySelector("input:not([type=hidden]), select, textarea, button");
+    if (field) field.focus();
+  });
+})();

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/<slug:org_slug>/accounts/", include("accounts.urls")),
+    path("o/<slug:org_slug>/accounts/<int:account_id>/", include("sip.urls")),
+    path("django-admin/", admin.site.urls),
+]
