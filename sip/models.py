@@ -62,6 +62,11 @@ class SipDomain(models.Model):
     def __str__(self) -> str:
         return self.domain
 
+    def save(self, *args, **kwargs) -> None:
+        self.prefix = self.prefix.lower()
+        self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if not self.prefix or self.account_id is None:
             return
@@ -70,14 +75,12 @@ class SipDomain(models.Model):
         if SipDomain.objects.filter(domain=self.domain).exclude(pk=self.pk).exists():
             raise ValidationError({"prefix": DOMAIN_IN_USE})
         limit = self.account.provider_info.max_domains
-        if self.pk is None and limit is not None:
-            if SipDomain.objects.filter(account_id=self.account_id).count() >= limit:
-                raise ValidationError(limit_message(self.account, limit, "SIP domains"))
-
-    def save(self, *args, **kwargs) -> None:
-        self.prefix = self.prefix.lower()
-        self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
-        super().save(*args, **kwargs)
+        if (
+            self.pk is None
+            and limit is not None
+            and SipDomain.objects.filter(account_id=self.account_id).count() >= limit
+        ):
+            raise ValidationError(limit_message(self.account, limit, "SIP domains"))
 
 
 def name_key(name: str) -> str:
@@ -166,8 +169,11 @@ class CredentialAttachment(models.Model):
         return f"{self.credential_list} on {self.domain} ({self.get_purpose_display()})"
 
     def clean(self) -> None:
-        if self.domain_id and self.credential_list_id:
-            if self.domain.account_id != self.credential_list.account_id:
-                raise ValidationError(
-                    "The SIP domain and the credential list must belong to the same account."
-                )
+        if (
+            self.domain_id
+            and self.credential_list_id
+            and self.domain.account_id != self.credential_list.account_id
+        ):
+            raise ValidationError(
+                "The SIP domain and the credential list must belong to the same account."
+            )

@@ -115,9 +115,7 @@ def domain_update(
         messages.success(request, f"SIP domain renamed to “{domain.name}”.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
-        response = render(
-            request, f"{DOMAINS}#domain-saved", _domains_context(membership, account)
-        )
+        response = render(request, f"{DOMAINS}#domain-saved", _domains_context(membership, account))
         return push_url(response, _tab_url("domain-list", account))
     context = _domains_context(membership, account, form=form, slot="update", target=domain)
     return render_page(request, DOMAINS, "domain-form", context)
@@ -136,9 +134,7 @@ def domain_delete(
         messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
-        response = render(
-            request, f"{DOMAINS}#domain-saved", _domains_context(membership, account)
-        )
+        response = render(request, f"{DOMAINS}#domain-saved", _domains_context(membership, account))
         return push_url(response, _tab_url("domain-list", account))
     attachments = domain.attachments.select_related("credential_list").order_by(
         "credential_list__name", "purpose"

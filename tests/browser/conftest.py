@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def login(page: Page, live_server, transactional_db):
+    def do_login(username: str) -> Page:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/o/**/accounts/")
+        return page
+
+    return do_login
+
+
+def mark_page(page: Page) -> None:
+    """Sets a flag that a full page load would wipe out."""
+    page.evaluate("window.__noReload = true")
+
+
+def still_same_page(page: Page) -> bool:
+    return page.evaluate("window.__noReload === true")

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Organization, ProviderAccount, Role
+from sip.models import SipDomain
+
+PASSWORD = "a-test-login-password"
+HTMX = {"HX-Request": "true"}
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return Organization.objects.create(name="Acme Telecom", slug="acme", time_zone="UTC")
+
+
+@pytest.fixture
+def other_org(db) -> Organization:
+    return Organization.objects.create(name="Globex", slug="globex")
+
+
+def make_user(django_user_model, username: str, organization: Organization, role: str):
+    user = django_user_model.objects.create_user(username=username, password=PASSWORD)
+    Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+@pytest.fixture
+def admin_user(django_user_model, org):
+    return make_user(django_user_model, "alice", org, Role.ADMIN)
+
+
+@pytest.fixture
+def support_user(django_user_model, org):
+    return make_user(django_user_model, "sam", org, Role.SUPPORT)
+
+
+@pytest.fixture
+def outsider(django_user_model, other_org):
+    """An admin, but of another organization."""
+    return make_user(django_user_model, "oscar", other_org, Role.ADMIN)
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    return logged_in(admin_user)
+
+
+@pytest.fixture
+def support_client(support_user) -> Client:
+    return logged_in(support_user)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return logged_in(outsider)
+
+
+@pytest.fixture
+def account(org) -> ProviderAccount:
+    return ProviderAccount.objects.create(organization=org, name="Twilio main", provider="twilio")
+
+
+@pytest.fixture
+def empty_account(org) -> ProviderAccount:
+    return ProviderAccount.objects.create(organization=org, name="Telnyx spare", provider="telnyx")
+
+
+@pytest.fixture
+def domain(account) -> SipDomain:
+    return SipDomain.objects.create(account=account, name="Head office", prefix="acme-hq")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Login passwords only; SIP passwords never go through Django's hashers.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import ProviderAccount
+from sip.models import SipDomain
+
+
+@pytest.fixture
+def csrf_client(admin_user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    return client
+
+
+def csrf_token(client: Client, url: str) -> str:
+    client.get(url)
+    return client.cookies["csrftoken"].value
+
+
+def test_post_without_token_is_refused(csrf_client, account, domain):
+    base = f"/o/acme/accounts/{account.pk}"
+    assert (
+        csrf_client.post(f"{base}/domains/new/", {"name": "x", "prefix": "xx"}).status_code == 403
+    )
+    assert csrf_client.post(f"{base}/domains/{domain.pk}/delete/").status_code == 403
+    assert (
+        csrf_client.post("/o/acme/accounts/new/", {"name": "x", "provider": "twilio"}).status_code
+        == 403
+    )
+    assert SipDomain.objects.count() == 1
+    assert ProviderAccount.objects.count() == 1
+
+
+def test_post_with_header_token_succeeds(csrf_client, account):
+    token = csrf_token(csrf_client, f"/o/acme/accounts/{account.pk}/domains/")
+    response = csrf_client.post(
+        f"/o/acme/accounts/{account.pk}/domains/new/",
+        {"name": "x", "prefix": "xx"},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert SipDomain.objects.get().domain == "xx.sip.twilio.com"
+
+
+def test_pages_carry_the_token_for_htmx(csrf_client, account):
+    page = csrf_client.get(f"/o/acme/accounts/{account.pk}/domains/").content.decode()
+    token = csrf_client.cookies["csrftoken"].value
+    assert 'hx-headers=\'{"x-csrftoken": "' in page
+    assert token  # a token cookie was set for the page that embeds one

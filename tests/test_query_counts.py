@@ -1,0 +1,83 @@
+"""Pages run a fixed number of SQL queries whatever the data size."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import ProviderAccount
+from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
+
+
+def add_domains(account, count: int) -> None:
+    SipDomain.objects.bulk_create(
+        SipDomain(
+            account=account,
+            name=f"D{i}",
+            prefix=f"a{account.pk}-{i}",
+            domain=f"a{account.pk}-{i}.sip.telnyx.com",
+        )
+        for i in range(count)
+    )
+    phones = CredentialList.objects.create(account=account, name=f"L{count}")
+    CredentialAttachment.objects.bulk_create(
+        CredentialAttachment(domain=d, credential_list=phones, purpose=Purpose.CALLS)
+        for d in account.sip_domains.all()
+    )
+
+
+def count_queries(client, url: str, headers=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_domains_tab_same_queries_for_1_and_60_domains(
+    admin_client, org, django_assert_num_queries
+):
+    small = ProviderAccount.objects.create(organization=org, name="Small", provider="telnyx")
+    big = ProviderAccount.objects.create(organization=org, name="Big", provider="telnyx")
+    add_domains(small, 1)
+    add_domains(big, 60)
+    expected = count_queries(admin_client, f"/o/acme/accounts/{small.pk}/domains/")
+    with django_assert_num_queries(expected):
+        response = admin_client.get(f"/o/acme/accounts/{big.pk}/domains/")
+    assert response.content.decode().count('<tr id="domain-') == 60
+    htmx = count_queries(
+        admin_client, f"/o/acme/accounts/{small.pk}/domains/", {"HX-Request": "true"}
+    )
+    with django_assert_num_queries(htmx):
+        admin_client.get(f"/o/acme/accounts/{big.pk}/domains/", headers={"HX-Request": "true"})
+
+
+def test_accounts_page_same_queries_for_1_and_30_accounts(
+    admin_client, org, other_org, django_assert_num_queries
+):
+    one = ProviderAccount.objects.create(organization=other_org, name="Only", provider="twilio")
+    add_domains(one, 2)
+    from accounts.models import Membership, Role
+
+    Membership.objects.create(
+        user=org.memberships.get().user, organization=other_org, role=Role.ADMIN
+    )
+    expected = count_queries(admin_client, "/o/globex/accounts/")
+    for i in range(30):
+        account = ProviderAccount.objects.create(organization=org, name=f"A{i}", provider="telnyx")
+        CredentialList.objects.create(account=account, name="L")
+    with django_assert_num_queries(expected):
+        response = admin_client.get("/o/acme/accounts/")
+    assert response.content.decode().count('<tr id="account-') == 30
+
+
+def test_other_tabs_fixed_queries(admin_client, org, django_assert_num_queries):
+    small = ProviderAccount.objects.create(organization=org, name="Small", provider="telnyx")
+    big = ProviderAccount.objects.create(organization=org, name="Big", provider="telnyx")
+    add_domains(small, 1)
+    add_domains(big, 50)
+    for i in range(49):
+        CredentialList.objects.create(account=big, name=f"Extra {i}")
+    for path in ("credential-lists/", "attachments/"):
+        expected = count_queries(admin_client, f"/o/acme/accounts/{small.pk}/{path}")
+        with django_assert_num_queries(expected):
+            admin_client.get(f"/o/acme/accounts/{big.pk}/{path}")
