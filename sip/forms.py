@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
-from sip.models import SipDomain
+from sip.digest import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    generate_password,
+    validate_sip_password,
+)
+from sip.models import Credential, CredentialList, SipDomain
 
 
 class SipDomainForm(forms.ModelForm):
@@ -36,3 +42,87 @@ class SipDomainRenameForm(forms.ModelForm):
         fields = ["name"]
         labels = {"name": "Name"}
         help_texts = {"name": "A friendly name, up to 64 characters."}
+
+
+class CredentialListForm(forms.ModelForm):
+    class Meta:
+        model = CredentialList
+        fields = ["name"]
+        labels = {"name": "Name"}
+        help_texts = {
+            "name": "Up to 64 characters. Pick a clear name: names that differ only in case, "
+            "spacing or punctuation from another list are refused."
+        }
+
+
+class PasswordFields(forms.Form):
+    """Choose a generated password or type one; cleaned_data["password"] is the one to set."""
+
+    password_choice = forms.ChoiceField(
+        label="Password",
+        choices=[("generate", "Generate a strong password"), ("type", "Type a password")],
+        initial="generate",
+        widget=forms.RadioSelect(attrs={"data-password-choice": ""}),
+    )
+    password = forms.CharField(
+        label="Typed password",
+        required=False,
+        strip=False,
+        max_length=PASSWORD_MAX,
+        error_messages={"max_length": f"The password can have at most {PASSWORD_MAX} characters."},
+        help_text=f"{PASSWORD_MIN} to {PASSWORD_MAX} characters with an upper case letter, "
+        "a lower case letter and a digit.",
+        # Never re-filled after an error: render_value stays False.
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        choice = cleaned.get("password_choice")
+        typed = cleaned.get("password") or ""
+        if choice == "type":
+            if not typed:
+                self.add_error("password", "Type a password, or choose to generate one.")
+            else:
+                try:
+                    validate_sip_password(typed)
+                except forms.ValidationError as error:
+                    self.add_error("password", error)
+        elif choice == "generate":
+            if typed:
+                self.add_error(
+                    "password",
+                    "You typed a password but chose to generate one: choose “Type a password” "
+                    "to use it, or clear the field.",
+                )
+            cleaned["password"] = generate_password()
+        return cleaned
+
+
+class CredentialForm(PasswordFields, forms.ModelForm):
+    class Meta:
+        model = Credential
+        fields = ["username"]
+        labels = {"username": "Username"}
+        help_texts = {
+            "username": "Up to 32 letters, digits, dots, underscores and hyphens, starting with "
+            "a letter or digit. It cannot be renamed later."
+        }
+        widgets = {
+            "username": forms.TextInput(
+                attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+            )
+        }
+
+    field_order = ["username", "password_choice", "password"]
+
+    def save(self, commit: bool = True) -> Credential:
+        credential = super().save(commit=False)
+        credential.set_password(self.cleaned_data["password"])
+        if commit:
+            credential.save()
+        return credential
+
+
+class RotatePasswordForm(PasswordFields):
+    pass

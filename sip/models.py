@@ -8,11 +8,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import ProviderAccount
+from sip.digest import ha1_md5, ha1_sha256
 
 DOMAIN_IN_USE = "This SIP domain is already in use."
 LIST_NAME_TAKEN = "A credential list with this name already exists."
+USERNAME_TAKEN = "This list already has a SIP user with this username."
 
 _DNS_LABEL_CHARS = re.compile(r"[A-Za-z0-9-]+")
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def validate_dns_label(value: str) -> None:
@@ -25,6 +28,14 @@ def validate_dns_label(value: str) -> None:
     if value.startswith("-") or value.endswith("-"):
         raise ValidationError(
             "A domain prefix cannot start or end with a hyphen.", code="dns_label_hyphen"
+        )
+
+
+def validate_sip_username(value: str) -> None:
+    if not _USERNAME.fullmatch(value):
+        raise ValidationError(
+            "Use letters, digits, dots, underscores and hyphens, starting with a letter or digit.",
+            code="username_chars",
         )
 
 
@@ -113,6 +124,19 @@ class CredentialList(models.Model):
         self.name_key = name_key(self.name)
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        if not self.name or self.account_id is None:
+            return
+        key = name_key(self.name)
+        if not key:
+            raise ValidationError({"name": "A credential list name needs a letter or a digit."})
+        siblings = CredentialList.objects.filter(account_id=self.account_id).exclude(pk=self.pk)
+        if siblings.filter(name_key=key).exists():
+            raise ValidationError({"name": LIST_NAME_TAKEN})
+        limit = self.account.provider_info.max_credential_lists
+        if self.pk is None and limit is not None and siblings.count() >= limit:
+            raise ValidationError(limit_message(self.account, limit, "credential lists"))
+
 
 class Credential(models.Model):
     """A SIP user's login. The password itself is never stored: only its digest hashes."""
@@ -120,22 +144,50 @@ class Credential(models.Model):
     credential_list = models.ForeignKey(
         CredentialList, on_delete=models.CASCADE, related_name="credentials"
     )
-    username = models.CharField(max_length=32)
-    ha1_md5 = models.CharField(max_length=32, editable=False)
-    ha1_sha256 = models.CharField(max_length=64, editable=False)
+    username = models.CharField(
+        max_length=32,
+        validators=[validate_sip_username],
+        error_messages={"max_length": "A username can have at most 32 characters."},
+    )
+    ha1_md5 = models.CharField("HA1 (MD5)", max_length=32, editable=False)
+    ha1_sha256 = models.CharField("HA1 (SHA-256)", max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     password_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # Usernames differing only in case would make "which SIP user is this?" ambiguous.
             models.UniqueConstraint(
-                fields=["credential_list", "username"], name="credential_username_unique"
+                models.F("credential_list"),
+                Lower("username"),
+                name="credential_username_unique_ci",
+                violation_error_message=USERNAME_TAKEN,
             ),
         ]
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self) -> None:
+        if not self.username or self.credential_list_id is None:
+            return
+        siblings = Credential.objects.filter(credential_list_id=self.credential_list_id).exclude(
+            pk=self.pk
+        )
+        if siblings.filter(username__iexact=self.username).exists():
+            raise ValidationError({"username": USERNAME_TAKEN})
+        account = self.credential_list.account
+        limit = account.provider_info.max_credentials_per_list
+        if self.pk is None and limit is not None and siblings.count() >= limit:
+            raise ValidationError(limit_message(account, limit, "credentials in a list"))
+
+    def set_password(self, password: str) -> None:
+        """Keeps only the digests of the password for the provider's realm."""
+        realm = self.credential_list.account.provider_info.realm
+        self.ha1_md5 = ha1_md5(self.username, realm, password)
+        self.ha1_sha256 = ha1_sha256(self.username, realm, password)
+        self.password_changed_at = timezone.now()
 
 
 class Purpose(models.TextChoices):

@@ -6,6 +6,9 @@ from sip import views
 
 app_name = "sip"
 
+LIST = "credential-lists/<int:list_id>/"
+CREDENTIAL = LIST + "credentials/<int:credential_id>/"
+
 urlpatterns = [
     path("", views.account_detail, name="account-detail"),
     path("domains/", views.domain_list, name="domain-list"),
@@ -13,5 +16,12 @@ urlpatterns = [
     path("domains/<int:domain_id>/edit/", views.domain_update, name="domain-update"),
     path("domains/<int:domain_id>/delete/", views.domain_delete, name="domain-delete"),
     path("credential-lists/", views.credential_list_list, name="credentiallist-list"),
+    path("credential-lists/new/", views.credential_list_create, name="credentiallist-create"),
+    path(LIST, views.credential_list_detail, name="credentiallist-detail"),
+    path(LIST + "edit/", views.credential_list_update, name="credentiallist-update"),
+    path(LIST + "delete/", views.credential_list_delete, name="credentiallist-delete"),
+    path(LIST + "credentials/new/", views.credential_create, name="credential-create"),
+    path(CREDENTIAL + "password/", views.credential_rotate, name="credential-rotate"),
+    path(CREDENTIAL + "delete/", views.credential_delete, name="credential-delete"),
     path("attachments/", views.attachment_list, name="attachment-list"),
 ]

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Prefetch, ProtectedError, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
@@ -14,9 +16,17 @@ from django_htmx.http import push_url
 from accounts.access import get_account
 from accounts.decorators import login_required
 from accounts.models import Membership, ProviderAccount
-from sip.forms import SipDomainForm, SipDomainRenameForm
+from sip.forms import (
+    CredentialForm,
+    CredentialListForm,
+    RotatePasswordForm,
+    SipDomainForm,
+    SipDomainRenameForm,
+)
 from sip.models import (
     DOMAIN_IN_USE,
+    LIST_NAME_TAKEN,
+    USERNAME_TAKEN,
     Credential,
     CredentialAttachment,
     CredentialList,
@@ -145,7 +155,56 @@ def domain_delete(
     return render_page(request, DOMAINS, "domain-delete", context)
 
 
-# Credential Lists tab (read-only until credential lists can be created)
+# Credential Lists tab
+
+LISTS = "sip/credentiallist_list.html"
+
+
+def lists_of(account: ProviderAccount) -> list[CredentialList]:
+    lists = list(
+        account.credential_lists.annotate(
+            credential_count=count_of(Credential, "credential_list")
+        ).prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=CredentialAttachment.objects.select_related("domain").order_by(
+                    "domain__domain"
+                ),
+            )
+        )
+    )
+    for credential_list in lists:
+        credential_list.attached_domains = attached_domains(credential_list)
+    return lists
+
+
+def attached_domains(credential_list: CredentialList) -> list[SipDomain]:
+    """The distinct domains a list is attached to (an attachment exists per purpose)."""
+    attachments = (
+        credential_list.attachments.all()
+        if "attachments" in getattr(credential_list, "_prefetched_objects_cache", {})
+        else credential_list.attachments.select_related("domain").order_by("domain__domain")
+    )
+    seen: dict[int, SipDomain] = {}
+    for attachment in attachments:
+        seen.setdefault(attachment.domain_id, attachment.domain)
+    return list(seen.values())
+
+
+def _lists_context(
+    membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    return {
+        **_account_context(membership, account, "credential-lists"),
+        "lists": lists_of(account),
+        **extra,
+    }
+
+
+def _get_list(account: ProviderAccount, list_id: int) -> CredentialList:
+    credential_list = get_object_or_404(CredentialList, pk=list_id, account=account)
+    credential_list.account = account
+    return credential_list
 
 
 @login_required
@@ -153,12 +212,219 @@ def domain_delete(
 @vary_on_headers("HX-Request")
 def credential_list_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    lists = account.credential_lists.annotate(
-        credential_count=count_of(Credential, "credential_list"),
-        attached_domain_count=count_of(CredentialAttachment, "credential_list", "domain"),
+    return render_page(request, LISTS, "tab-area", _lists_context(membership, account))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def credential_list_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    form = CredentialListForm(
+        request.POST if request.method == "POST" else None,
+        instance=CredentialList(account=account),
     )
-    context = {**_account_context(membership, account, "credential-lists"), "lists": lists}
-    return render_page(request, "sip/credentiallist_list.html", "tab-area", context)
+    if request.method == "POST" and form.is_valid():
+        created = save_or_error(form, "name", LIST_NAME_TAKEN)
+        if created is not None:
+            messages.success(request, f"Credential list “{created.name}” added.")
+            if not request.htmx:
+                return redirect(_tab_url("credentiallist-list", account))
+            blank = CredentialListForm(instance=CredentialList(account=account))
+            context = _lists_context(membership, account, form=blank, slot="create")
+            return render(request, f"{LISTS}#list-saved", context)
+    context = _lists_context(membership, account, form=form, slot="create")
+    return render_page(request, LISTS, "list-form", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def credential_list_update(
+    request: HttpRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    credential_list = _get_list(account, list_id)
+    form = CredentialListForm(
+        request.POST if request.method == "POST" else None, instance=credential_list
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = save_or_error(form, "name", LIST_NAME_TAKEN)
+        if saved is not None:
+            messages.success(request, f"Credential list renamed to “{saved.name}”.")
+            if not request.htmx:
+                return redirect(_tab_url("credentiallist-list", account))
+            response = render(request, f"{LISTS}#list-saved", _lists_context(membership, account))
+            return push_url(response, _tab_url("credentiallist-list", account))
+    context = _lists_context(membership, account, form=form, slot="update", target=credential_list)
+    return render_page(request, LISTS, "list-form", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def credential_list_delete(
+    request: HttpRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    credential_list = _get_list(account, list_id)
+    domains = attached_domains(credential_list)
+    if request.method == "POST" and not domains:
+        try:
+            credential_list.delete()
+        except ProtectedError:
+            # Attached by another request since the page was read: refuse, as shown.
+            domains = attached_domains(credential_list)
+        else:
+            messages.success(request, f"Credential list “{credential_list.name}” deleted.")
+            if not request.htmx:
+                return redirect(_tab_url("credentiallist-list", account))
+            response = render(request, f"{LISTS}#list-saved", _lists_context(membership, account))
+            return push_url(response, _tab_url("credentiallist-list", account))
+    context = _lists_context(
+        membership,
+        account,
+        slot="delete",
+        target=credential_list,
+        attached=domains,
+        credential_count=credential_list.credentials.count(),
+    )
+    return render_page(request, LISTS, "list-delete", context)
+
+
+# A credential list's page: its SIP users (credentials)
+
+LIST_PAGE = "sip/credentiallist_detail.html"
+
+
+def _list_page_context(
+    membership: Membership, account: ProviderAccount, credential_list: CredentialList, **extra: Any
+) -> dict[str, Any]:
+    return {
+        **_account_context(membership, account, "credential-lists"),
+        "credential_list": credential_list,
+        "credentials": credential_list.credentials.all(),
+        "attached": attached_domains(credential_list),
+        **extra,
+    }
+
+
+def _list_url(account: ProviderAccount, credential_list: CredentialList) -> str:
+    return reverse(
+        "sip:credentiallist-detail",
+        args=[account.organization.slug, account.pk, credential_list.pk],
+    )
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def credential_list_detail(
+    request: HttpRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    credential_list = _get_list(account, list_id)
+    context = _list_page_context(membership, account, credential_list)
+    return render_page(request, LIST_PAGE, "tab-area", context)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def credential_create(
+    request: HttpRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    credential_list = _get_list(account, list_id)
+    form = CredentialForm(
+        request.POST if request.method == "POST" else None,
+        instance=Credential(credential_list=credential_list),
+    )
+    if request.method == "POST" and form.is_valid():
+        credential = save_or_error(form, "username", USERNAME_TAKEN)
+        if credential is not None:
+            messages.success(
+                request, f"SIP user “{credential.username}” added to “{credential_list.name}”."
+            )
+            # The password is shown now, once, in this response: there is no redirect, since
+            # carrying it to another request would mean storing it.
+            blank = CredentialForm(instance=Credential(credential_list=credential_list))
+            context = _list_page_context(
+                membership,
+                account,
+                credential_list,
+                form=blank,
+                slot="create",
+                revealed=credential,
+                secret=form.cleaned_data["password"],
+            )
+            return render_page(request, LIST_PAGE, "credential-saved", context)
+    context = _list_page_context(membership, account, credential_list, form=form, slot="create")
+    return render_page(request, LIST_PAGE, "credential-form", context)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def credential_rotate(
+    request: HttpRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    credential_list = _get_list(account, list_id)
+    credential = get_object_or_404(Credential, pk=credential_id, credential_list=credential_list)
+    credential.credential_list = credential_list
+    form = RotatePasswordForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        credential.set_password(form.cleaned_data["password"])
+        credential.save(update_fields=["ha1_md5", "ha1_sha256", "password_changed_at"])
+        messages.success(request, f"Password of SIP user “{credential.username}” rotated.")
+        context = _list_page_context(
+            membership,
+            account,
+            credential_list,
+            revealed=credential,
+            secret=form.cleaned_data["password"],
+        )
+        return render_page(request, LIST_PAGE, "credential-saved", context)
+    context = _list_page_context(
+        membership, account, credential_list, form=form, slot="rotate", target=credential
+    )
+    return render_page(request, LIST_PAGE, "rotate-form", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def credential_delete(
+    request: HttpRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    credential_list = _get_list(account, list_id)
+    credential = get_object_or_404(Credential, pk=credential_id, credential_list=credential_list)
+    if request.method == "POST":
+        credential.delete()
+        messages.success(request, f"SIP user “{credential.username}” deleted.")
+        if not request.htmx:
+            return redirect(_list_url(account, credential_list))
+        context = _list_page_context(membership, account, credential_list)
+        response = render(request, f"{LIST_PAGE}#credential-saved", context)
+        return push_url(response, _list_url(account, credential_list))
+    attachments = credential_list.attachments.select_related("domain").order_by(
+        "domain__domain", "purpose"
+    )
+    context = _list_page_context(
+        membership,
+        account,
+        credential_list,
+        slot="delete",
+        target=credential,
+        attachments=attachments,
+    )
+    return render_page(request, LIST_PAGE, "credential-delete", context)
 
 
 # Credential Attachments tab (read-only until attachments can be created)

@@ -49,3 +49,20 @@ def test_pages_carry_the_token_for_htmx(csrf_client, account):
     token = csrf_client.cookies["csrftoken"].value
     assert 'hx-headers=\'{"x-csrftoken": "' in page
     assert token  # a token cookie was set for the page that embeds one
+
+
+def test_credential_writes_need_the_token(csrf_client, account):
+    from sip.models import Credential, CredentialList
+
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    base = f"/o/acme/accounts/{account.pk}/credential-lists/"
+    data = {"username": "desk", "password_choice": "generate"}
+    assert csrf_client.post(f"{base}new/", {"name": "X"}).status_code == 403
+    assert csrf_client.post(f"{base}{phones.pk}/credentials/new/", data).status_code == 403
+    assert CredentialList.objects.count() == 1 and not Credential.objects.exists()
+    token = csrf_token(csrf_client, f"{base}{phones.pk}/")
+    response = csrf_client.post(
+        f"{base}{phones.pk}/credentials/new/", data, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 200
+    assert Credential.objects.get().username == "desk"

@@ -81,3 +81,47 @@ def test_other_tabs_fixed_queries(admin_client, org, django_assert_num_queries):
         expected = count_queries(admin_client, f"/o/acme/accounts/{small.pk}/{path}")
         with django_assert_num_queries(expected):
             admin_client.get(f"/o/acme/accounts/{big.pk}/{path}")
+
+
+def fill_lists(account, lists: int, credentials: int) -> CredentialList:
+    domain = SipDomain.objects.create(account=account, name="D", prefix=f"q{account.pk}")
+    created = CredentialList.objects.bulk_create(
+        CredentialList(account=account, name=f"List {i}", name_key=f"list{i}") for i in range(lists)
+    )
+    CredentialAttachment.objects.bulk_create(
+        CredentialAttachment(domain=domain, credential_list=cl, purpose=Purpose.CALLS)
+        for cl in created
+    )
+    from sip.models import Credential
+
+    Credential.objects.bulk_create(
+        Credential(credential_list=created[0], username=f"u{i}", ha1_md5="x", ha1_sha256="y")
+        for i in range(credentials)
+    )
+    return created[0]
+
+
+def test_credential_lists_tab_and_list_page_fixed_queries(
+    admin_client, org, django_assert_num_queries
+):
+    small = ProviderAccount.objects.create(organization=org, name="Small", provider="telnyx")
+    big = ProviderAccount.objects.create(organization=org, name="Big", provider="telnyx")
+    small_list = fill_lists(small, 1, 1)
+    big_list = fill_lists(big, 50, 50)
+    for headers in ({}, {"HX-Request": "true"}):
+        tab = count_queries(admin_client, f"/o/acme/accounts/{small.pk}/credential-lists/", headers)
+        with django_assert_num_queries(tab):
+            response = admin_client.get(
+                f"/o/acme/accounts/{big.pk}/credential-lists/", headers=headers
+            )
+        assert response.content.decode().count('<tr id="list-') == 50
+        page = count_queries(
+            admin_client,
+            f"/o/acme/accounts/{small.pk}/credential-lists/{small_list.pk}/",
+            headers,
+        )
+        with django_assert_num_queries(page):
+            response = admin_client.get(
+                f"/o/acme/accounts/{big.pk}/credential-lists/{big_list.pk}/", headers=headers
+            )
+        assert response.content.decode().count('<tr id="credential-') == 50

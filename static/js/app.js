@@ -16,6 +16,26 @@
     output.textContent = (prefix || "your-prefix") + output.getAttribute("data-suffix");
   });
 
+  // "Generate a strong password" hides the typed-password field; without JavaScript both show.
+  function syncPasswordChoice(root) {
+    var forms = root.matches && root.matches("form") ? [root] : root.querySelectorAll("form");
+    Array.prototype.forEach.call(forms, function (form) {
+      var typed = form.querySelector("[data-typed-password]");
+      var checked = form.querySelector("input[name=password_choice]:checked");
+      if (typed && checked) {
+        typed.hidden = checked.value !== "type" && !typed.querySelector(".errors");
+      }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input instanceof HTMLInputElement && input.name === "password_choice") {
+      syncPasswordChoice(input.form || document);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncPasswordChoice(document); });
+  document.addEventListener("htmx:load", function (event) { syncPasswordChoice(event.detail.elt); });
+
   // Copy buttons.
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {

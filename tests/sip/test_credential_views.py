@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
+from tests.conftest import HTMX
+
+TYPED = "Typed-Secret-Pass-77"
+
+
+@pytest.fixture
+def phones(account) -> CredentialList:
+    return CredentialList.objects.create(account=account, name="Office phones")
+
+
+def base(account, credential_list) -> str:
+    return f"/o/acme/accounts/{account.pk}/credential-lists/{credential_list.pk}/"
+
+
+def shown_password(html: str) -> str:
+    match = re.search(r'<code class="secret-value" id="secret-value">([^<]+)</code>', html)
+    assert match, "no password shown"
+    return match.group(1)
+
+
+def test_create_with_typed_password_shows_it_once(admin_client, account, phones):
+    response = admin_client.post(
+        base(account, phones) + "credentials/new/",
+        {"username": "desk-101", "password_choice": "type", "password": TYPED},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert shown_password(html) == TYPED
+    assert f'data-copy="{TYPED}"' in html
+    assert "it will not be shown again" in html
+    assert 'hx-history="false"' in html
+    assert "no-store" in response["Cache-Control"]
+    assert 'id="credential-table" hx-swap-oob="true"' in html
+    assert "SIP user “desk-101” added to “Office phones”." in html
+    credential = Credential.objects.get()
+    assert credential.username == "desk-101"
+    # Later pages never show it again.
+    for later in (
+        admin_client.get(base(account, phones)),
+        admin_client.get(base(account, phones), headers=HTMX),
+        admin_client.get(base(account, phones) + "credentials/new/"),
+        admin_client.get(base(account, phones) + f"credentials/{credential.pk}/password/"),
+        admin_client.get(base(account, phones) + f"credentials/{credential.pk}/delete/"),
+        admin_client.get(f"/o/acme/accounts/{account.pk}/credential-lists/"),
+    ):
+        assert later.status_code == 200
+        assert TYPED not in later.content.decode()
+
+
+def test_create_with_generated_password(admin_client, account, phones):
+    response = admin_client.post(
+        base(account, phones) + "credentials/new/",
+        {"username": "desk-102", "password_choice": "generate"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200  # no redirect: the password is shown in this response
+    assert "<html" in html
+    password = shown_password(html)
+    assert len(password) >= 20
+    assert "no-store" in response["Cache-Control"]
+    import hashlib
+
+    credential = Credential.objects.get()
+    assert (
+        credential.ha1_md5
+        == hashlib.md5(f"desk-102:sip.twilio.com:{password}".encode()).hexdigest()
+    )
+    assert password not in admin_client.get(base(account, phones)).content.decode()
+
+
+def test_invalid_create_never_refills_password(admin_client, account, phones):
+    response = admin_client.post(
+        base(account, phones) + "credentials/new/",
+        {"username": "bad name", "password_choice": "type", "password": TYPED},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert "Use letters, digits, dots, underscores and hyphens" in html
+    assert 'value="bad name"' in html
+    assert TYPED not in html
+    assert 'id="secret-value"' not in html
+    assert not Credential.objects.exists()
+
+
+def test_weak_password_message_in_place(admin_client, account, phones):
+    response = admin_client.post(
+        base(account, phones) + "credentials/new/",
+        {"username": "desk", "password_choice": "type", "password": "weakpassword"},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert "The password needs an upper case letter and a digit." in html
+    assert 'value="desk"' in html and "weakpassword" not in html
+
+
+def test_duplicate_username_refused(admin_client, account, phones):
+    Credential.objects.create(credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y")
+    response = admin_client.post(
+        base(account, phones) + "credentials/new/",
+        {"username": "DESK", "password_choice": "generate"},
+    )
+    assert "This list already has a SIP user with this username." in response.content.decode()
+    assert Credential.objects.count() == 1
+
+
+def test_rotate_password(admin_client, account, phones):
+    credential = Credential.objects.create(
+        credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y"
+    )
+    rotate = base(account, phones) + f"credentials/{credential.pk}/password/"
+    page = admin_client.get(rotate).content.decode()
+    assert "Rotate password of <code>desk</code>" in page
+    response = admin_client.post(
+        rotate, {"password_choice": "type", "password": TYPED}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert shown_password(html) == TYPED
+    assert "no-store" in response["Cache-Control"]
+    assert "Password of SIP user “desk” rotated." in html
+    credential.refresh_from_db()
+    import hashlib
+
+    assert credential.ha1_md5 == hashlib.md5(f"desk:sip.twilio.com:{TYPED}".encode()).hexdigest()
+    assert credential.password_changed_at > credential.created_at
+    again = admin_client.post(rotate, {"password_choice": "generate"}).content.decode()
+    assert shown_password(again) != TYPED
+
+
+def test_delete_credential_states_impact(admin_client, account, phones, domain):
+    credential = Credential.objects.create(
+        credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y"
+    )
+    CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose=Purpose.CALLS
+    )
+    delete = base(account, phones) + f"credentials/{credential.pk}/delete/"
+    page = admin_client.get(delete).content.decode()
+    assert "stop authenticating on" in page and "acme-hq.sip.twilio.com</code>: calls" in page
+    response = admin_client.post(delete, headers=HTMX)
+    assert "SIP user “desk” deleted." in response.content.decode()
+    assert "No Credentials Found" in response.content.decode()
+    assert not Credential.objects.exists()
+
+
+def test_username_cannot_be_renamed(admin_client, account, phones):
+    credential = Credential.objects.create(
+        credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y"
+    )
+    rotate = base(account, phones) + f"credentials/{credential.pk}/password/"
+    admin_client.post(rotate, {"username": "evil", "password_choice": "generate"})
+    credential.refresh_from_db()
+    assert credential.username == "desk"
+    html = admin_client.get(base(account, phones)).content.decode()
+    assert "/edit/" not in html.split('id="credential-table"')[1]
