@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.models import ProviderAccount
 from sip.digest import (
     PASSWORD_MAX,
     PASSWORD_MIN,
     generate_password,
     validate_sip_password,
 )
-from sip.models import Credential, CredentialList, SipDomain
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
 
 
 class SipDomainForm(forms.ModelForm):
@@ -126,3 +127,72 @@ class CredentialForm(PasswordFields, forms.ModelForm):
 
 class RotatePasswordForm(PasswordFields):
     pass
+
+
+AUTHENTICATES = {
+    "both": [Purpose.CALLS, Purpose.REGISTRATIONS],
+    Purpose.CALLS.value: [Purpose.CALLS],
+    Purpose.REGISTRATIONS.value: [Purpose.REGISTRATIONS],
+}
+
+
+class AttachmentForm(forms.Form):
+    """Links a SIP domain and a credential list of one account; only that account's are offered."""
+
+    domain = forms.ModelChoiceField(
+        label="SIP domain", queryset=SipDomain.objects.none(), empty_label="Choose a SIP domain"
+    )
+    credential_list = forms.ModelChoiceField(
+        label="Credential list",
+        queryset=CredentialList.objects.none(),
+        empty_label="Choose a credential list",
+    )
+    authenticates = forms.ChoiceField(
+        label="Authenticates",
+        choices=[
+            ("both", "Calls and registrations"),
+            (Purpose.CALLS.value, "Calls only"),
+            (Purpose.REGISTRATIONS.value, "Registrations only"),
+        ],
+        initial="both",
+        widget=forms.RadioSelect,
+        help_text="Calls: the SIP users can place calls through the domain. Registrations: "
+        "their phones can register to receive calls.",
+    )
+
+    def __init__(self, *args, account: ProviderAccount, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = SipDomain.objects.filter(account=account).order_by(
+            "domain"
+        )
+        self.fields["credential_list"].queryset = CredentialList.objects.filter(
+            account=account
+        ).order_by("name")
+
+    def purposes(self) -> list[Purpose]:
+        return AUTHENTICATES[self.cleaned_data["authenticates"]]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        domain, credential_list = cleaned.get("domain"), cleaned.get("credential_list")
+        if domain and credential_list and cleaned.get("authenticates"):
+            existing = set(
+                CredentialAttachment.objects.filter(
+                    domain=domain, credential_list=credential_list
+                ).values_list("purpose", flat=True)
+            )
+            if existing.issuperset(self.purposes()):
+                raise forms.ValidationError(
+                    already_attached(credential_list, domain, self.purposes())
+                )
+        return cleaned
+
+
+def joined(purposes: list[Purpose]) -> str:
+    return " and ".join(Purpose(p).label.lower() for p in purposes)
+
+
+def already_attached(
+    credential_list: CredentialList, domain: SipDomain, purposes: list[Purpose]
+) -> str:
+    return f"“{credential_list.name}” is already attached to {domain} for {joined(purposes)}."

@@ -24,4 +24,10 @@ urlpatterns = [
     path(CREDENTIAL + "password/", views.credential_rotate, name="credential-rotate"),
     path(CREDENTIAL + "delete/", views.credential_delete, name="credential-delete"),
     path("attachments/", views.attachment_list, name="attachment-list"),
+    path("attachments/new/", views.attachment_create, name="attachment-create"),
+    path(
+        "attachments/<int:attachment_id>/delete/",
+        views.attachment_delete,
+        name="attachment-delete",
+    ),
 ]

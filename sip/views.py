@@ -16,12 +16,16 @@ from django_htmx.http import push_url
 from accounts.access import get_account
 from accounts.decorators import login_required
 from accounts.models import Membership, ProviderAccount
+from sip import services
 from sip.forms import (
+    AttachmentForm,
     CredentialForm,
     CredentialListForm,
     RotatePasswordForm,
     SipDomainForm,
     SipDomainRenameForm,
+    already_attached,
+    joined,
 )
 from sip.models import (
     DOMAIN_IN_USE,
@@ -427,7 +431,25 @@ def credential_delete(
     return render_page(request, LIST_PAGE, "credential-delete", context)
 
 
-# Credential Attachments tab (read-only until attachments can be created)
+# Credential Attachments tab
+
+ATTACHMENTS = "sip/attachment_list.html"
+PREREQUISITES = "Create a SIP domain and a credential list before adding an attachment."
+
+
+def _attachments_context(
+    membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    return {
+        **_account_context(membership, account, "attachments"),
+        "attachments": CredentialAttachment.objects.filter(domain__account=account)
+        .select_related("domain", "credential_list")
+        .annotate(credential_count=count_of(Credential, "credential_list", via="credential_list")),
+        "has_domains": SipDomain.objects.filter(account=account).exists(),
+        "has_lists": CredentialList.objects.filter(account=account).exists(),
+        "prerequisites": PREREQUISITES,
+        **extra,
+    }
 
 
 @login_required
@@ -435,13 +457,104 @@ def credential_delete(
 @vary_on_headers("HX-Request")
 def attachment_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    attachments = CredentialAttachment.objects.filter(domain__account=account).select_related(
-        "domain", "credential_list"
+    context = _attachments_context(membership, account)
+    return render_page(request, ATTACHMENTS, "tab-area", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    form = AttachmentForm(request.POST if request.method == "POST" else None, account=account)
+    context = _attachments_context(membership, account, form=form, slot="create")
+    if not (context["has_domains"] and context["has_lists"]):
+        # Nothing to link yet: the form explains instead (a POST is refused the same way).
+        return render_page(request, ATTACHMENTS, "attachment-form", context)
+    if request.method == "POST" and form.is_valid():
+        domain = form.cleaned_data["domain"]
+        credential_list = form.cleaned_data["credential_list"]
+        added, existing = services.attachment_create(
+            domain=domain, credential_list=credential_list, purposes=form.purposes()
+        )
+        if added:
+            message = f"“{credential_list.name}” now authenticates {joined(added)} on {domain}."
+            if existing:
+                message += (
+                    f" It was already attached for {joined(existing)}, so only the missing "
+                    "purpose was added."
+                )
+            messages.success(request, message)
+            if not request.htmx:
+                return redirect(_tab_url("attachment-list", account))
+            blank = AttachmentForm(account=account)
+            context = _attachments_context(membership, account, form=blank, slot="create")
+            return render(request, f"{ATTACHMENTS}#attachment-saved", context)
+        # Another request attached the same link between validation and saving.
+        form.add_error(None, already_attached(credential_list, domain, existing))
+    return render_page(request, ATTACHMENTS, "attachment-form", context)
+    if request.method == "POST" and form.is_valid():
+        domain = form.cleaned_data["domain"]
+        credential_list = form.cleaned_data["credential_list"]
+        added, existing = services.attachment_create(
+            domain=domain, credential_list=credential_list, purposes=form.purposes()
+        )
+    if request.method == "POST" and form.is_valid() and not added:
+        # Another request attached the same link between validation and saving.
+        form.add_error(None, already_attached(credential_list, domain, existing))
+    elif request.method == "POST" and form.is_valid():
+        message = (
+            f"“{credential_list.name}” now authenticates "
+            f"{' and '.join(p.label.lower() for p in added)} on {domain.domain}."
+        )
+        if existing:
+            message += (
+                f" It was already attached for {' and '.join(p.label.lower() for p in existing)}"
+                ", so only the missing purpose was added."
+            )
+        messages.success(request, message)
+        if not request.htmx:
+            return redirect(_tab_url("attachment-list", account))
+        blank = AttachmentForm(account=account)
+        context = _attachments_context(membership, account, form=blank, slot="create")
+        return render(request, f"{ATTACHMENTS}#attachment-saved", context)
+    return render_page(request, ATTACHMENTS, "attachment-form", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def attachment_delete(
+    request: HttpRequest, org_slug: str, account_id: int, attachment_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    attachment = get_object_or_404(
+        CredentialAttachment.objects.select_related("domain", "credential_list"),
+        pk=attachment_id,
+        domain__account=account,
     )
-    context = {
-        **_account_context(membership, account, "attachments"),
-        "attachments": attachments,
-        "has_domains": SipDomain.objects.filter(account=account).exists(),
-        "has_lists": CredentialList.objects.filter(account=account).exists(),
-    }
-    return render_page(request, "sip/attachment_list.html", "tab-area", context)
+    if request.method == "POST":
+        attachment.delete()
+        messages.success(
+            request,
+            f"“{attachment.credential_list.name}” no longer authenticates "
+            f"{attachment.get_purpose_display().lower()} on {attachment.domain.domain}.",
+        )
+        if not request.htmx:
+            return redirect(_tab_url("attachment-list", account))
+        response = render(
+            request, f"{ATTACHMENTS}#attachment-saved", _attachments_context(membership, account)
+        )
+        return push_url(response, _tab_url("attachment-list", account))
+    other_purposes = CredentialAttachment.objects.filter(
+        domain=attachment.domain, credential_list=attachment.credential_list
+    ).exclude(pk=attachment.pk)
+    context = _attachments_context(
+        membership,
+        account,
+        slot="delete",
+        target=attachment,
+        affected=attachment.credential_list.credentials.count(),
+        remaining=[a.get_purpose_display().lower() for a in other_purposes],
+    )
+    return render_page(request, ATTACHMENTS, "attachment-delete", context)

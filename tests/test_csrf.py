@@ -66,3 +66,16 @@ def test_credential_writes_need_the_token(csrf_client, account):
     )
     assert response.status_code == 200
     assert Credential.objects.get().username == "desk"
+
+
+def test_attachment_writes_need_the_token(csrf_client, account, domain):
+    from sip.models import CredentialAttachment, CredentialList
+
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    url = f"/o/acme/accounts/{account.pk}/attachments/new/"
+    data = {"domain": domain.pk, "credential_list": phones.pk, "authenticates": "both"}
+    assert csrf_client.post(url, data).status_code == 403
+    assert not CredentialAttachment.objects.exists()
+    token = csrf_token(csrf_client, url)
+    assert csrf_client.post(url, data, headers={"X-CSRFToken": token}).status_code == 302
+    assert CredentialAttachment.objects.count() == 2
