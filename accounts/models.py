@@ -100,3 +100,60 @@ class ProviderAccount(models.Model):
             )
             if taken:
                 raise ValidationError({"name": ACCOUNT_NAME_TAKEN})
+
+
+class Activity(models.Model):
+    """One change to an organization's SIP setup: who, when, what, and what changed.
+
+    Names are copied in, so a record still reads right after its object (or actor) is gone.
+    Never holds a password or a digest: a rotation is recorded as "password rotated".
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        RENAMED = "renamed", "Renamed"
+        DELETED = "deleted", "Deleted"
+        PASSWORD_ROTATED = "password_rotated", "Password rotated"
+        ATTACHED = "attached", "Attached"
+        DETACHED = "detached", "Detached"
+
+    class ObjectType(models.TextChoices):
+        ACCOUNT = "account", "Provider account"
+        DOMAIN = "domain", "SIP domain"
+        CREDENTIAL_LIST = "credential_list", "Credential list"
+        CREDENTIAL = "credential", "Credential"
+        ATTACHMENT = "attachment", "Credential attachment"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="activities"
+    )
+    account = models.ForeignKey(
+        ProviderAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    account_name = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=20, choices=ObjectType.choices)
+    object_id = models.BigIntegerField(null=True)
+    object_repr = models.CharField(max_length=255)
+    summary = models.CharField(max_length=500)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="activity_account_recent"),
+            models.Index(fields=["organization", "-created_at"], name="activity_org_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,11 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
+from accounts import activity
 from accounts.access import get_membership
+from accounts.activity import Action, ObjectType
 from accounts.decorators import login_required
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
 from accounts.models import ACCOUNT_NAME_TAKEN, Membership, ProviderAccount
 from sip.models import CredentialList, SipDomain
+from sip.review import review_accounts
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import render_page
@@ -30,11 +34,22 @@ def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
     )
 
 
+def reviewed_accounts(membership: Membership) -> list[ProviderAccount]:
+    """The organization's accounts, each with its setup review warning count."""
+    accounts = list(accounts_of(membership))
+    for account in accounts:
+        account.organization = membership.organization
+    reviews = review_accounts(accounts)
+    for account in accounts:
+        account.warning_count = len(reviews[account.pk].findings)
+    return accounts
+
+
 def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
     return {
         "membership": membership,
         "organization": membership.organization,
-        "accounts": accounts_of(membership),
+        "accounts": reviewed_accounts(membership),
         "can_edit": membership.is_admin,
         "slot": None,
         **extra,
@@ -76,6 +91,14 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         account = save_or_error(form, "name", ACCOUNT_NAME_TAKEN)
         if account is not None:
+            activity.record(
+                request,
+                account=account,
+                action=Action.CREATED,
+                object_type=ObjectType.ACCOUNT,
+                obj=account,
+                summary=f"Added {account.get_provider_display()} account “{account.name}”.",
+            )
             messages.success(request, f"Account “{account.name}” added.")
             if not request.htmx:
                 return redirect(_list_url(membership))
@@ -96,12 +119,22 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
     account = get_object_or_404(
         ProviderAccount, pk=account_id, organization_id=membership.organization_id
     )
+    old_name = account.name
     form = ProviderAccountRenameForm(
         request.POST if request.method == "POST" else None, instance=account
     )
     if request.method == "POST" and form.is_valid():
         saved = save_or_error(form, "name", ACCOUNT_NAME_TAKEN)
         if saved is not None:
+            activity.record(
+                request,
+                account=saved,
+                action=Action.RENAMED,
+                object_type=ObjectType.ACCOUNT,
+                obj=saved,
+                summary=f"Renamed account “{old_name}” to “{saved.name}”.",
+                changes={"name": [old_name, saved.name]},
+            )
             messages.success(request, f"Account renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_list_url(membership))
@@ -120,7 +153,16 @@ def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> Http
     blocked = account.domain_count > 0 or account.list_count > 0
     if request.method == "POST" and not blocked:
         try:
-            account.delete()
+            with transaction.atomic():
+                activity.record(
+                    request,
+                    account=account,
+                    action=Action.DELETED,
+                    object_type=ObjectType.ACCOUNT,
+                    obj=account,
+                    summary=f"Deleted account “{account.name}”.",
+                )
+                account.delete()
         except ProtectedError:
             # A domain or list was added since the counts were read: refuse, as shown.
             blocked = True

@@ -196,3 +196,30 @@ def already_attached(
     credential_list: CredentialList, domain: SipDomain, purposes: list[Purpose]
 ) -> str:
     return f"“{credential_list.name}” is already attached to {domain} for {joined(purposes)}."
+
+
+class ConnectionCheckForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    domain = forms.ModelChoiceField(
+        label="SIP domain", queryset=SipDomain.objects.none(), empty_label="Choose a SIP domain"
+    )
+    password = forms.CharField(
+        label="Password (optional)",
+        required=False,
+        strip=False,
+        max_length=PASSWORD_MAX,
+        help_text="Only compared with the stored digest: never stored, logged or shown.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, account: ProviderAccount, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = SipDomain.objects.filter(account=account).order_by(
+            "domain"
+        )

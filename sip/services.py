@@ -9,20 +9,24 @@ from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
 
 def attachment_create(
     *, domain: SipDomain, credential_list: CredentialList, purposes: list[Purpose]
-) -> tuple[list[Purpose], list[Purpose]]:
-    """Attaches a list to a domain for each purpose; returns (added, already there).
+) -> tuple[list[CredentialAttachment], list[Purpose]]:
+    """Attaches a list to a domain for each purpose; returns (attachments added, purposes that
+    were already there).
 
     get_or_create settles a race on the unique constraint: a concurrent or double submit of
     the same link finds the other request's row instead of failing.
     """
     if domain.account_id != credential_list.account_id:
         raise ValueError("The domain and the list belong to different accounts.")
-    added: list[Purpose] = []
+    added: list[CredentialAttachment] = []
     existing: list[Purpose] = []
     with transaction.atomic():
         for purpose in purposes:
-            _, created = CredentialAttachment.objects.get_or_create(
+            attachment, created = CredentialAttachment.objects.get_or_create(
                 domain=domain, credential_list=credential_list, purpose=purpose
             )
-            (added if created else existing).append(purpose)
+            if created:
+                added.append(attachment)
+            else:
+                existing.append(purpose)
     return added, existing

@@ -23,6 +23,9 @@ urlpatterns = [
     path(LIST + "credentials/new/", views.credential_create, name="credential-create"),
     path(CREDENTIAL + "password/", views.credential_rotate, name="credential-rotate"),
     path(CREDENTIAL + "delete/", views.credential_delete, name="credential-delete"),
+    path("sip-users/", views.sip_user_list, name="sip-user-list"),
+    path("sip-users/check/", views.connection_check, name="connection-check"),
+    path("activity/", views.activity_list, name="activity-list"),
     path("attachments/", views.attachment_list, name="attachment-list"),
     path("attachments/new/", views.attachment_create, name="attachment-create"),
     path(

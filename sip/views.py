@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch, ProtectedError, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,11 +16,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from accounts.access import get_account
+from accounts.activity import Action, ObjectType, record
 from accounts.decorators import login_required
-from accounts.models import Membership, ProviderAccount
+from accounts.models import Activity, Membership, ProviderAccount
 from sip import services
+from sip.diagnosis import check_connection
 from sip.forms import (
     AttachmentForm,
+    ConnectionCheckForm,
     CredentialForm,
     CredentialListForm,
     RotatePasswordForm,
@@ -36,6 +41,7 @@ from sip.models import (
     CredentialList,
     SipDomain,
 )
+from sip.review import review_account
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import render_page
@@ -56,6 +62,7 @@ def _account_context(membership: Membership, account: ProviderAccount, tab: str)
         "can_edit": membership.is_admin,
         "tab": tab,
         "slot": None,
+        "review": review_account(account),
     }
 
 
@@ -104,6 +111,14 @@ def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
     if request.method == "POST" and form.is_valid():
         domain = save_or_error(form, "prefix", DOMAIN_IN_USE)
         if domain is not None:
+            record(
+                request,
+                account=account,
+                action=Action.CREATED,
+                object_type=ObjectType.DOMAIN,
+                obj=domain,
+                summary=f"Added SIP domain {domain.domain} (“{domain.name}”).",
+            )
             messages.success(request, f"SIP domain “{domain.name}” added: {domain.domain}")
             if not request.htmx:
                 return redirect(_tab_url("domain-list", account))
@@ -123,9 +138,19 @@ def domain_update(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
+    old_name = domain.name
     form = SipDomainRenameForm(request.POST if request.method == "POST" else None, instance=domain)
     if request.method == "POST" and form.is_valid():
         form.save()
+        record(
+            request,
+            account=account,
+            action=Action.RENAMED,
+            object_type=ObjectType.DOMAIN,
+            obj=domain,
+            summary=f"Renamed SIP domain {domain.domain} from “{old_name}” to “{domain.name}”.",
+            changes={"name": [old_name, domain.name]},
+        )
         messages.success(request, f"SIP domain renamed to “{domain.name}”.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
@@ -144,6 +169,20 @@ def domain_delete(
     membership, account = get_account(request, org_slug, account_id, admin=True)
     domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
     if request.method == "POST":
+        removed = [
+            f"{a.credential_list.name}: {a.get_purpose_display().lower()}"
+            for a in domain.attachments.select_related("credential_list")
+        ]
+        record(
+            request,
+            account=account,
+            action=Action.DELETED,
+            object_type=ObjectType.DOMAIN,
+            obj=domain,
+            summary=f"Deleted SIP domain {domain.domain} (“{domain.name}”)"
+            + (f" and its attachments: {', '.join(removed)}." if removed else "."),
+            changes={"attachments removed": removed} if removed else None,
+        )
         domain.delete()  # its attachments go with it (listed on the confirmation)
         messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
         if not request.htmx:
@@ -231,6 +270,14 @@ def credential_list_create(request: HttpRequest, org_slug: str, account_id: int)
     if request.method == "POST" and form.is_valid():
         created = save_or_error(form, "name", LIST_NAME_TAKEN)
         if created is not None:
+            record(
+                request,
+                account=account,
+                action=Action.CREATED,
+                object_type=ObjectType.CREDENTIAL_LIST,
+                obj=created,
+                summary=f"Added credential list “{created.name}”.",
+            )
             messages.success(request, f"Credential list “{created.name}” added.")
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))
@@ -249,12 +296,22 @@ def credential_list_update(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     credential_list = _get_list(account, list_id)
+    old_name = credential_list.name
     form = CredentialListForm(
         request.POST if request.method == "POST" else None, instance=credential_list
     )
     if request.method == "POST" and form.is_valid():
         saved = save_or_error(form, "name", LIST_NAME_TAKEN)
         if saved is not None:
+            record(
+                request,
+                account=account,
+                action=Action.RENAMED,
+                object_type=ObjectType.CREDENTIAL_LIST,
+                obj=saved,
+                summary=f"Renamed credential list “{old_name}” to “{saved.name}”.",
+                changes={"name": [old_name, saved.name]},
+            )
             messages.success(request, f"Credential list renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))
@@ -275,7 +332,18 @@ def credential_list_delete(
     domains = attached_domains(credential_list)
     if request.method == "POST" and not domains:
         try:
-            credential_list.delete()
+            with transaction.atomic():
+                count = credential_list.credentials.count()
+                record(
+                    request,
+                    account=account,
+                    action=Action.DELETED,
+                    object_type=ObjectType.CREDENTIAL_LIST,
+                    obj=credential_list,
+                    summary=f"Deleted credential list “{credential_list.name}” "
+                    f"and its {count} credential{pluralize(count)}.",
+                )
+                credential_list.delete()
         except ProtectedError:
             # Attached by another request since the page was read: refuse, as shown.
             domains = attached_domains(credential_list)
@@ -349,6 +417,14 @@ def credential_create(
     if request.method == "POST" and form.is_valid():
         credential = save_or_error(form, "username", USERNAME_TAKEN)
         if credential is not None:
+            record(
+                request,
+                account=account,
+                action=Action.CREATED,
+                object_type=ObjectType.CREDENTIAL,
+                obj=credential,
+                summary=f"Added SIP user “{credential.username}” to “{credential_list.name}”.",
+            )
             messages.success(
                 request, f"SIP user “{credential.username}” added to “{credential_list.name}”."
             )
@@ -385,6 +461,16 @@ def credential_rotate(
     if request.method == "POST" and form.is_valid():
         credential.set_password(form.cleaned_data["password"])
         credential.save(update_fields=["ha1_md5", "ha1_sha256", "password_changed_at"])
+        record(
+            request,
+            account=account,
+            action=Action.PASSWORD_ROTATED,
+            object_type=ObjectType.CREDENTIAL,
+            obj=credential,
+            summary=f"Rotated the password of SIP user “{credential.username}” "
+            f"in “{credential_list.name}”.",
+            changes={"password": "rotated"},
+        )
         messages.success(request, f"Password of SIP user “{credential.username}” rotated.")
         context = _list_page_context(
             membership,
@@ -410,6 +496,14 @@ def credential_delete(
     credential_list = _get_list(account, list_id)
     credential = get_object_or_404(Credential, pk=credential_id, credential_list=credential_list)
     if request.method == "POST":
+        record(
+            request,
+            account=account,
+            action=Action.DELETED,
+            object_type=ObjectType.CREDENTIAL,
+            obj=credential,
+            summary=f"Deleted SIP user “{credential.username}” from “{credential_list.name}”.",
+        )
         credential.delete()
         messages.success(request, f"SIP user “{credential.username}” deleted.")
         if not request.htmx:
@@ -466,7 +560,11 @@ def attachment_list(request: HttpRequest, org_slug: str, account_id: int) -> Htt
 @vary_on_headers("HX-Request")
 def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
-    form = AttachmentForm(request.POST if request.method == "POST" else None, account=account)
+    # Links from the setup review and the connection check preselect the domain or list.
+    initial = {key: request.GET.get(key) for key in ("domain", "credential_list")}
+    form = AttachmentForm(
+        request.POST if request.method == "POST" else None, account=account, initial=initial
+    )
     context = _attachments_context(membership, account, form=form, slot="create")
     if not (context["has_domains"] and context["has_lists"]):
         # Nothing to link yet: the form explains instead (a POST is refused the same way).
@@ -478,7 +576,17 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
             domain=domain, credential_list=credential_list, purposes=form.purposes()
         )
         if added:
-            message = f"“{credential_list.name}” now authenticates {joined(added)} on {domain}."
+            for attachment in added:
+                record(
+                    request,
+                    account=account,
+                    action=Action.ATTACHED,
+                    object_type=ObjectType.ATTACHMENT,
+                    obj=attachment,
+                    summary=f"Attached “{credential_list.name}” to {domain} for "
+                    f"{attachment.get_purpose_display().lower()}.",
+                )
+            message = f"“{credential_list.name}” now authenticates {joined([a.purpose for a in added])} on {domain}."
             if existing:
                 message += (
                     f" It was already attached for {joined(existing)}, so only the missing "
@@ -534,6 +642,15 @@ def attachment_delete(
         domain__account=account,
     )
     if request.method == "POST":
+        record(
+            request,
+            account=account,
+            action=Action.DETACHED,
+            object_type=ObjectType.ATTACHMENT,
+            obj=attachment,
+            summary=f"Detached “{attachment.credential_list.name}” from {attachment.domain} for "
+            f"{attachment.get_purpose_display().lower()}.",
+        )
         attachment.delete()
         messages.success(
             request,
@@ -558,3 +675,124 @@ def attachment_delete(
         remaining=[a.get_purpose_display().lower() for a in other_purposes],
     )
     return render_page(request, ATTACHMENTS, "attachment-delete", context)
+
+
+# SIP Users tab and the connection check
+
+SIP_USERS = "sip/sip_user_list.html"
+SIP_USER_ROWS = 200
+
+
+def _sip_users_context(
+    membership: Membership, account: ProviderAccount, query: str, **extra: Any
+) -> dict[str, Any]:
+    credentials = Credential.objects.filter(credential_list__account=account).select_related(
+        "credential_list"
+    )
+    if query:
+        credentials = credentials.filter(username__icontains=query)
+    rows = list(credentials.order_by("username", "credential_list__name")[: SIP_USER_ROWS + 1])
+    # Where each list authenticates, from one query over the account's attachments.
+    where: dict[int, dict[str, list[str]]] = {}
+    for attachment in (
+        CredentialAttachment.objects.filter(domain__account=account)
+        .select_related("domain")
+        .order_by("domain__domain")
+    ):
+        purposes = where.setdefault(
+            attachment.credential_list_id, {"calls": [], "registrations": []}
+        )
+        purposes[attachment.purpose].append(attachment.domain.domain)
+    for credential in rows:
+        credential.authenticates = where.get(
+            credential.credential_list_id, {"calls": [], "registrations": []}
+        )
+    return {
+        **_account_context(membership, account, "sip-users"),
+        "sip_users": rows[:SIP_USER_ROWS],
+        "truncated": len(rows) > SIP_USER_ROWS,
+        "row_limit": SIP_USER_ROWS,
+        "query": query,
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def sip_user_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    query = request.GET.get("q", "").strip()[:64]
+    context = _sip_users_context(membership, account, query)
+    partial = (
+        "sip-user-table" if request.htmx and request.htmx.target == "sip-user-table" else "tab-area"
+    )
+    return render_page(request, SIP_USERS, partial, context)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def connection_check(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """Read-only, so support staff may run it; the typed password is compared, never kept."""
+    membership, account = get_account(request, org_slug, account_id)
+    if request.method == "POST":
+        form = ConnectionCheckForm(request.POST, account=account)
+    else:
+        initial = {key: request.GET.get(key) for key in ("username", "domain")}
+        form = ConnectionCheckForm(account=account, initial=initial)
+    verdicts = checked_username = checked_domain = None
+    if request.method == "POST" and form.is_valid():
+        checked_username = form.cleaned_data["username"]
+        checked_domain = form.cleaned_data["domain"]
+        verdicts = check_connection(
+            account, checked_username, checked_domain, form.cleaned_data["password"]
+        )
+        # A fresh form keeps what was asked, without the password.
+        form = ConnectionCheckForm(
+            account=account,
+            initial={
+                "username": form.cleaned_data["username"],
+                "domain": form.cleaned_data["domain"].pk,
+            },
+        )
+    context = _sip_users_context(
+        membership,
+        account,
+        "",
+        form=form,
+        slot="check",
+        verdicts=verdicts,
+        checked_username=checked_username,
+        checked_domain=checked_domain,
+    )
+    return render_page(request, SIP_USERS, "check-form", context)
+
+
+# Activity tab
+
+ACTIVITY = "sip/activity_list.html"
+ACTIVITY_ROWS = 100
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def activity_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    object_type = request.GET.get("type", "")
+    records = Activity.objects.filter(account=account)
+    if object_type in Activity.ObjectType.values:
+        records = records.filter(object_type=object_type)
+    else:
+        object_type = ""
+    context = {
+        **_account_context(membership, account, "activity"),
+        "records": records[:ACTIVITY_ROWS],
+        "row_limit": ACTIVITY_ROWS,
+        "object_type": object_type,
+        "object_types": Activity.ObjectType.choices,
+    }
+    return render_page(request, ACTIVITY, "tab-area", context)

@@ -125,3 +125,43 @@ def test_credential_lists_tab_and_list_page_fixed_queries(
                 f"/o/acme/accounts/{big.pk}/credential-lists/{big_list.pk}/", headers=headers
             )
         assert response.content.decode().count('<tr id="credential-') == 50
+
+
+def test_support_tools_fixed_queries(admin_client, org, django_assert_num_queries):
+    from sip.models import Credential
+
+    small = ProviderAccount.objects.create(organization=org, name="Small", provider="telnyx")
+    big = ProviderAccount.objects.create(organization=org, name="Big", provider="telnyx")
+    for account, size in ((small, 1), (big, 40)):
+        add_domains(account, size)
+        lists = CredentialList.objects.filter(account=account)
+        for cl in lists:
+            Credential.objects.bulk_create(
+                Credential(credential_list=cl, username=f"u{i}", ha1_md5="x", ha1_sha256="y")
+                for i in range(size)
+            )
+        for i in range(size):
+            admin_client.post(
+                f"/o/acme/accounts/{account.pk}/credential-lists/new/", {"name": f"Made {i}"}
+            )
+    for path in ("sip-users/", "sip-users/?q=u", "activity/", "activity/?type=credential_list"):
+        expected = count_queries(admin_client, f"/o/acme/accounts/{small.pk}/{path}")
+        with django_assert_num_queries(expected):
+            admin_client.get(f"/o/acme/accounts/{big.pk}/{path}")
+
+    def check(account) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        domain = account.sip_domains.first()
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client.post(
+                f"/o/acme/accounts/{account.pk}/sip-users/check/",
+                {"username": "u0", "domain": domain.pk, "password": "Some-Pass-1234"},
+            )
+        assert "cannot authenticate" in response.content.decode() or "can authenticate" in (
+            response.content.decode()
+        )
+        return len(ctx.captured_queries)
+
+    assert check(small) == check(big)

@@ -110,6 +110,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A change and its activity record are written together or not at all.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -22,7 +22,7 @@ def test_domains_tab_lists_domains(admin_client, account, domain):
     assert 'data-copy="acme-hq.sip.twilio.com"' in page
     assert "not the link and email domains of Settings &gt; Domains" in page
     assert '<a role="tab" id="tab-domains"' in page
-    assert 'aria-selected="true">Domains</a>' in page
+    assert 'aria-selected="true">Domains <span class="badge badge-warning"' in page
     assert "Settings</li>" in page and 'href="/o/acme/accounts/"' in page  # breadcrumbs
 
 

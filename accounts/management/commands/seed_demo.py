@@ -5,12 +5,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Membership, Organization, ProviderAccount, Role
-from sip.models import SipDomain
+from sip.digest import generate_password
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
 
 # Demo logins for a local run; printed at the end. Never use this command in production.
 DEMO_USERS = [
     ("admin", "admin-demo-pass", Role.ADMIN),
     ("support", "support-demo-pass", Role.SUPPORT),
+]
+DEMO_LISTS = [
+    ("Head office phones", ["desk-101", "desk-102", "reception"]),
+    ("Warehouse handsets", ["wh-1", "wh-2"]),
 ]
 DEMO_DOMAINS = [
     ("Head office", "acme-hq"),
@@ -54,6 +59,23 @@ class Command(BaseCommand):
                 domain = SipDomain(account=twilio, name=name, prefix=prefix)
                 domain.full_clean()
                 domain.save()
+
+        # Head office phones can place calls on acme-hq but nobody attached them for
+        # registrations: the connection check on the SIP Users tab explains why they can't
+        # register. Warehouse handsets are attached nowhere.
+        hq = SipDomain.objects.get(domain="acme-hq.sip.twilio.com")
+        for name, usernames in DEMO_LISTS:
+            credential_list, created = CredentialList.objects.get_or_create(
+                account=twilio, name_key=name.lower().replace(" ", ""), defaults={"name": name}
+            )
+            for username in usernames if created else []:
+                credential = Credential(credential_list=credential_list, username=username)
+                credential.set_password(generate_password())
+                credential.save()
+        phones = CredentialList.objects.get(account=twilio, name="Head office phones")
+        CredentialAttachment.objects.get_or_create(
+            domain=hq, credential_list=phones, purpose=Purpose.CALLS
+        )
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, role in DEMO_USERS:

@@ -1,0 +1,175 @@
+"""Answers "why can't this SIP user connect?" for a username and a SIP domain, for calls and
+for registrations separately, from the same rules the provider applies:
+
+a request to a domain is authenticated against the credential lists attached to that domain for
+that purpose; the username must be in exactly one of them, and the password must match its digest.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.models import ProviderAccount
+from sip.digest import ha1_md5
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    fix_url: str
+    fix_label: str
+
+
+@dataclass
+class Verdict:
+    purpose: Purpose
+    via: list[CredentialList] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    password_checked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return len(self.via) == 1 and not self.reasons
+
+
+def _names(lists: list[CredentialList]) -> str:
+    return ", ".join(f"“{cl.name}”" for cl in lists)
+
+
+def check_connection(
+    account: ProviderAccount, username: str, domain: SipDomain, password: str = ""
+) -> list[Verdict]:
+    slug, pk = account.organization.slug, account.pk
+
+    def url(name: str, *args: int) -> str:
+        return reverse(f"sip:{name}", args=[slug, pk, *args])
+
+    attach_url = url("attachment-create") + f"?domain={domain.pk}"
+    credentials = list(
+        Credential.objects.filter(credential_list__account=account, username=username)
+        .select_related("credential_list")
+        .order_by("credential_list__name")
+    )
+    user_lists = {c.credential_list_id: c.credential_list for c in credentials}
+    # Only what the verdict needs: this domain's attachments and those of the user's lists.
+    attachments = list(
+        CredentialAttachment.objects.filter(
+            Q(domain=domain) | Q(credential_list_id__in=list(user_lists))
+        )
+        .select_related("domain", "credential_list")
+        .order_by("domain__domain")
+    )
+    similar: list[str] = []
+    if not credentials:
+        similar = list(
+            Credential.objects.filter(
+                credential_list__account=account, username__iexact=username
+            ).values_list("username", flat=True)[:3]
+        )
+
+    verdicts = []
+    for purpose in (Purpose.CALLS, Purpose.REGISTRATIONS):
+        what = purpose.label.lower()
+        verdict = Verdict(purpose=purpose)
+        on_domain = {
+            a.credential_list_id: a.credential_list
+            for a in attachments
+            if a.domain_id == domain.pk and a.purpose == purpose
+        }
+        if not on_domain:
+            verdict.reasons.append(
+                Reason(
+                    f"{domain} has no credential list attached for {what}: it refuses all {what}.",
+                    attach_url,
+                    f"Attach a credential list for {what}",
+                )
+            )
+        if not credentials:
+            hint = (
+                f" Usernames are case-sensitive: did you mean {', '.join(similar)}?"
+                if similar
+                else ""
+            )
+            verdict.reasons.append(
+                Reason(
+                    f"The username “{username}” exists in no credential list of this account."
+                    + hint,
+                    url("credentiallist-list"),
+                    "Add the SIP user to a credential list",
+                )
+            )
+        matching = [cl for list_id, cl in user_lists.items() if list_id in on_domain]
+        verdict.via = matching
+        if credentials and not matching:
+            for credential_list in user_lists.values():
+                fix_url = f"{attach_url}&credential_list={credential_list.pk}"
+                verdict.reasons.append(
+                    _not_attached(credential_list, domain, purpose, attachments, fix_url)
+                )
+        if len(matching) > 1:
+            verdict.reasons.append(
+                Reason(
+                    f"“{username}” is in {len(matching)} lists attached to {domain} for {what} "
+                    f"({_names(matching)}): which password the provider checks is ambiguous.",
+                    url("sip-user-list") + "?" + urlencode({"q": username}),
+                    "Keep the SIP user in one of these lists",
+                )
+            )
+        if password and matching:
+            verdict.password_checked = True
+            realm = account.provider_info.realm
+            for credential in credentials:
+                if credential.credential_list_id not in on_domain:
+                    continue
+                typed = ha1_md5(credential.username, realm, password)
+                if not hmac.compare_digest(typed, credential.ha1_md5):
+                    verdict.reasons.append(
+                        Reason(
+                            f"The password typed does not match the one stored for “{username}” "
+                            f"in “{credential.credential_list.name}”.",
+                            url(
+                                "credential-rotate",
+                                credential.credential_list_id,
+                                credential.pk,
+                            ),
+                            "Rotate the password",
+                        )
+                    )
+        verdicts.append(verdict)
+    return verdicts
+
+
+def _not_attached(
+    credential_list: CredentialList,
+    domain: SipDomain,
+    purpose: Purpose,
+    attachments: list[CredentialAttachment],
+    fix_url: str,
+) -> Reason:
+    what = purpose.label.lower()
+    other = Purpose.REGISTRATIONS if purpose == Purpose.CALLS else Purpose.CALLS
+    mine = [a for a in attachments if a.credential_list_id == credential_list.pk]
+    if any(a.domain_id == domain.pk and a.purpose == other for a in mine):
+        return Reason(
+            f"“{credential_list.name}” is attached to {domain} for {other.label.lower()} "
+            f"but not for {what}.",
+            fix_url,
+            f"Attach “{credential_list.name}” for {what}",
+        )
+    elsewhere = sorted({a.domain.domain for a in mine if a.purpose == purpose})
+    where = (
+        f" (for {what} it is attached to {', '.join(elsewhere)})"
+        if elsewhere
+        else " (it is attached to no domain for " + what + ")"
+    )
+    return Reason(
+        f"The SIP user is in “{credential_list.name}”, which is not attached to {domain}{where}.",
+        fix_url,
+        f"Attach “{credential_list.name}” to {domain}",
+    )

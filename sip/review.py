@@ -1,0 +1,140 @@
+"""Setup review: what in an account's SIP setup will keep SIP users from connecting.
+
+Works on many accounts at once in a fixed number of queries, for the accounts page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+
+from accounts.models import ProviderAccount
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from whippy.db import count_of
+
+TABS = ("domains", "credential-lists", "attachments")
+
+
+@dataclass(frozen=True)
+class Finding:
+    tab: str
+    text: str
+    fix_url: str
+    fix_label: str
+
+
+@dataclass
+class Review:
+    findings: list[Finding]
+
+    def count(self, tab: str) -> int:
+        return sum(1 for finding in self.findings if finding.tab == tab)
+
+    @property
+    def by_tab(self) -> dict[str, int]:
+        # Template-friendly keys: credential_lists, not credential-lists.
+        return {tab.replace("-", "_"): self.count(tab) for tab in TABS}
+
+
+def _attached_for(purpose: Purpose) -> Exists:
+    return Exists(CredentialAttachment.objects.filter(domain=OuterRef("pk"), purpose=purpose))
+
+
+def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
+    by_id = {account.pk: account for account in accounts}
+    findings: dict[int, list[Finding]] = defaultdict(list)
+
+    def url(account_id: int, name: str, *args: int, **query: object) -> str:
+        account = by_id[account_id]
+        path = reverse(f"sip:{name}", args=[account.organization.slug, account_id, *args])
+        return f"{path}?{urlencode(query)}" if query else path
+
+    domains = (
+        SipDomain.objects.filter(account_id__in=by_id)
+        .annotate(calls=_attached_for(Purpose.CALLS), regs=_attached_for(Purpose.REGISTRATIONS))
+        .filter(Q(calls=False) | Q(regs=False))
+        .order_by("domain")
+        .values_list("pk", "account_id", "domain", "calls", "regs")
+    )
+    for pk, account_id, domain, calls, regs in domains:
+        missing = [
+            p.label.lower()
+            for p, ok in ((Purpose.CALLS, calls), (Purpose.REGISTRATIONS, regs))
+            if not ok
+        ]
+        consequence = {
+            ("calls",): "it refuses all calls",
+            ("registrations",): "phones cannot register on it",
+        }.get(tuple(missing), "it refuses all calls and registrations")
+        findings[account_id].append(
+            Finding(
+                "domains",
+                f"{domain} has no credential list for {' or '.join(missing)}: {consequence}.",
+                url(account_id, "attachment-create", domain=pk),
+                "Attach a credential list",
+            )
+        )
+
+    lists = (
+        CredentialList.objects.filter(account_id__in=by_id)
+        .annotate(
+            n=count_of(Credential, "credential_list"),
+            attached=Exists(CredentialAttachment.objects.filter(credential_list=OuterRef("pk"))),
+        )
+        .filter(Q(n=0) | Q(attached=False))
+        .order_by("name")
+        .values_list("pk", "account_id", "name", "n", "attached")
+    )
+    for pk, account_id, name, n, attached in lists:
+        if not attached:
+            findings[account_id].append(
+                Finding(
+                    "credential-lists",
+                    f"“{name}” is attached to no SIP domain: its SIP users cannot connect.",
+                    url(account_id, "attachment-create", credential_list=pk),
+                    "Attach it to a domain",
+                )
+            )
+        if n == 0:
+            findings[account_id].append(
+                Finding(
+                    "credential-lists",
+                    f"“{name}” has no credentials.",
+                    url(account_id, "credential-create", pk),
+                    "Add a credential",
+                )
+            )
+
+    ambiguous = (
+        CredentialAttachment.objects.filter(domain__account_id__in=by_id)
+        .values(
+            "domain__account_id",
+            "domain__domain",
+            "purpose",
+            "credential_list__credentials__username",
+        )
+        .annotate(lists=Count("credential_list", distinct=True))
+        .filter(lists__gt=1)
+        .order_by("domain__domain", "credential_list__credentials__username", "purpose")
+    )
+    for row in ambiguous:
+        account_id = row["domain__account_id"]
+        username = row["credential_list__credentials__username"]
+        findings[account_id].append(
+            Finding(
+                "attachments",
+                f"“{username}” is in {row['lists']} lists attached to {row['domain__domain']} "
+                f"for {Purpose(row['purpose']).label.lower()}: which password counts is ambiguous.",
+                url(account_id, "sip-user-list", q=username),
+                "See this SIP user",
+            )
+        )
+    return {account_id: Review(findings[account_id]) for account_id in by_id}
+
+
+def review_account(account: ProviderAccount) -> Review:
+    return review_accounts([account])[account.pk]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from accounts.models import ProviderAccount
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.review import review_account, review_accounts
+
+
+def texts(account) -> list[str]:
+    return [finding.text for finding in review_account(account).findings]
+
+
+def test_warnings_appear_and_disappear_as_the_setup_is_fixed(account):
+    assert texts(account) == []
+    hq = SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    assert texts(account) == [
+        "hq.sip.twilio.com has no credential list for calls or registrations: "
+        "it refuses all calls and registrations."
+    ]
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    assert "“Phones” is attached to no SIP domain: its SIP users cannot connect." in texts(account)
+    assert "“Phones” has no credentials." in texts(account)
+    Credential.objects.create(credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y")
+    CredentialAttachment.objects.create(domain=hq, credential_list=phones, purpose=Purpose.CALLS)
+    assert texts(account) == [
+        "hq.sip.twilio.com has no credential list for registrations: phones cannot register on it."
+    ]
+    CredentialAttachment.objects.create(
+        domain=hq, credential_list=phones, purpose=Purpose.REGISTRATIONS
+    )
+    assert texts(account) == []
+
+    backup = CredentialList.objects.create(account=account, name="Backup")
+    Credential.objects.create(credential_list=backup, username="desk", ha1_md5="x", ha1_sha256="y")
+    CredentialAttachment.objects.create(domain=hq, credential_list=backup, purpose=Purpose.CALLS)
+    assert texts(account) == [
+        "“desk” is in 2 lists attached to hq.sip.twilio.com for calls: "
+        "which password counts is ambiguous."
+    ]
+    review = review_account(account)
+    assert review.by_tab == {"domains": 0, "credential_lists": 0, "attachments": 1}
+    assert review.findings[0].fix_url == f"/o/acme/accounts/{account.pk}/sip-users/?q=desk"
+    Credential.objects.filter(credential_list=backup).delete()
+    assert texts(account) == ["“Backup” has no credentials."]
+
+
+def test_review_of_many_accounts_is_separate(account, org):
+    other = ProviderAccount.objects.create(organization=org, name="Other", provider="telnyx")
+    other.organization = org
+    account.organization = org
+    SipDomain.objects.create(account=other, name="X", prefix="x")
+    reviews = review_accounts([account, other])
+    assert reviews[account.pk].findings == []
+    assert len(reviews[other.pk].findings) == 1
+
+
+def test_tabs_and_accounts_page_show_warning_counts(admin_client, account):
+    SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    CredentialList.objects.create(account=account, name="Phones")
+    page = admin_client.get(f"/o/acme/accounts/{account.pk}/domains/").content.decode()
+    assert "Setup review: 3 warnings" in page
+    assert (
+        'Domains <span class="badge badge-warning" title="Setup review warnings">1</span>' in page
+    )
+    assert (
+        'Credential Lists <span class="badge badge-warning" title="Setup review warnings">2</span>'
+        in page
+    )
+    accounts_page = admin_client.get("/o/acme/accounts/").content.decode()
+    assert "3 warnings</a>" in accounts_page
+
+
+def test_review_updates_out_of_band_after_a_write(admin_client, account):
+    response = admin_client.post(
+        f"/o/acme/accounts/{account.pk}/domains/new/",
+        {"name": "HQ", "prefix": "hq"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert '<div id="account-nav" hx-swap-oob="true">' in html
+    assert "Setup review: 1 warning" in html

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
+from tests.conftest import HTMX
+
+
+def url(account, query: str = "") -> str:
+    return f"/o/acme/accounts/{account.pk}/sip-users/{query}"
+
+
+def test_sip_users_show_where_they_authenticate(admin_client, account, domain):
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    for name in ("desk-1", "reception"):
+        Credential.objects.create(
+            credential_list=phones, username=name, ha1_md5="x", ha1_sha256="y"
+        )
+    CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose=Purpose.CALLS
+    )
+    html = admin_client.get(url(account)).content.decode()
+    row = html[html.index("<code>desk-1</code>") :]
+    row = row[: row.index("</tr>")]
+    assert "Phones</a>" in row
+    assert "<td><code>acme-hq.sip.twilio.com</code></td>" in row  # calls
+    assert "Nowhere" in row  # registrations
+    assert "this SIP user connect?" in html
+
+
+def test_search_by_username_plain_and_htmx(admin_client, account):
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    for name in ("desk-1", "desk-2", "reception"):
+        Credential.objects.create(
+            credential_list=phones, username=name, ha1_md5="x", ha1_sha256="y"
+        )
+    plain = admin_client.get(url(account, "?q=DESK")).content.decode()
+    assert "desk-1" in plain and "desk-2" in plain and "<code>reception</code>" not in plain
+    partial = admin_client.get(
+        url(account, "?q=recep"), headers={**HTMX, "HX-Target": "sip-user-table"}
+    )
+    html = partial.content.decode()
+    assert html.lstrip().startswith('<div id="sip-user-table">')
+    assert "reception" in html and "desk-1" not in html
+    empty = admin_client.get(url(account, "?q=zzz")).content.decode()
+    assert "No SIP users match “zzz”" in empty
+
+
+def test_sip_users_empty_state_and_support(support_client, account):
+    html = support_client.get(url(account)).content.decode()
+    assert "No SIP Users Found" in html
