@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from io import StringIO
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts.models import Membership, Organization, ProviderAccount
 from sip.models import SipDomain
+
+User = get_user_model()
 
 
 def test_seed_demo_is_idempotent_and_prints_logins(db):
@@ -16,8 +18,8 @@ def test_seed_demo_is_idempotent_and_prints_logins(db):
     printed = out.getvalue()
     assert "username: admin" in printed and "password: admin-demo-pass" in printed
     assert "username: support" in printed and "password: support-demo-pass" in printed
-    assert authenticate(username="admin", password="admin-demo-pass") is not None
-    assert authenticate(username="support", password="support-demo-pass") is not None
+    assert User.objects.get(username="admin").check_password("admin-demo-pass")
+    assert User.objects.get(username="support").check_password("support-demo-pass")
     acme = Organization.objects.get(slug="acme")
     assert ProviderAccount.objects.filter(organization=acme).count() == 2
     twilio = ProviderAccount.objects.get(organization=acme, provider="twilio")

@@ -26,3 +26,18 @@ def mark_page(page: Page) -> None:
 
 def still_same_page(page: Page) -> bool:
     return page.evaluate("window.__noReload === true")
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors_or_csp_violations(page: Page):
+    """Every browser test also proves the page ran without a CSP violation or a script error."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    yield
+    assert problems == []
