@@ -1,0 +1,218 @@
+"""Every URL of the project, for every persona, plain and HTMX, GET, POST and wrong methods.
+
+The URL list comes from the URL conf: a URL without an expectation here fails
+test_every_url_has_an_expectation, so no future view can skip its access check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Membership, Role
+from sip.models import Credential, CredentialAttachment, CredentialList
+from tests.conftest import HTMX
+
+READ = "read"  # any member may GET; nothing to POST
+WRITE = "write"  # admins only, GET (the form or confirmation) and POST
+CHECK = "check"  # any member may GET and POST: it computes, it changes nothing
+REDIRECT = "redirect"  # any member may GET; it redirects within the organization
+
+EXPECTATIONS = {
+    "accounts:account-list": READ,
+    "accounts:account-create": WRITE,
+    "accounts:account-update": WRITE,
+    "accounts:account-delete": WRITE,
+    "sip:account-detail": REDIRECT,
+    "sip:domain-list": READ,
+    "sip:domain-create": WRITE,
+    "sip:domain-update": WRITE,
+    "sip:domain-delete": WRITE,
+    "sip:credentiallist-list": READ,
+    "sip:credentiallist-create": WRITE,
+    "sip:credentiallist-detail": READ,
+    "sip:credentiallist-update": WRITE,
+    "sip:credentiallist-delete": WRITE,
+    "sip:credential-create": WRITE,
+    "sip:credential-rotate": WRITE,
+    "sip:credential-delete": WRITE,
+    "sip:attachment-list": READ,
+    "sip:attachment-create": WRITE,
+    "sip:attachment-delete": WRITE,
+    "sip:sip-user-list": READ,
+    "sip:connection-check": CHECK,
+    "sip:activity-list": READ,
+}
+# Outside an organization; each has its own test below.
+OTHERS = {"home", "login", "logout"}
+
+
+def url_names(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue  # Django's admin: its own staff check, tested below
+            yield from url_names(
+                pattern.url_patterns,
+                prefix + str(pattern.pattern),
+                pattern.namespace or namespace,
+            )
+        elif isinstance(pattern, URLPattern):
+            yield (
+                (f"{namespace}:{pattern.name}" if namespace else pattern.name),
+                prefix + str(pattern.pattern),
+            )
+
+
+def test_every_url_has_an_expectation():
+    found = {name for name, _route in url_names()}
+    assert found == set(EXPECTATIONS) | OTHERS
+
+
+@pytest.fixture
+def world(org, account, domain, admin_user, support_user, outsider):
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    credential = Credential(credential_list=phones, username="desk")
+    credential.set_password("Desk-Phone-Pass-1234")
+    credential.save()
+    attachment = CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose="calls"
+    )
+    return {
+        "org_slug": org.slug,
+        "account_id": account.pk,
+        "domain_id": domain.pk,
+        "list_id": phones.pk,
+        "credential_id": credential.pk,
+        "attachment_id": attachment.pk,
+    }
+
+
+def url_for(name: str, world: dict) -> str:
+    route = dict(url_names())[name]
+    params = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    return reverse(name, kwargs={param: world[param] for param in params})
+
+
+def state() -> dict[str, list[dict]]:
+    """Every row of the project's own tables (and sessions aside), to prove nothing changed."""
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for app in ("accounts", "sip")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+HEADERS = pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+NAMES = pytest.mark.parametrize("name", sorted(EXPECTATIONS))
+
+
+@NAMES
+@HEADERS
+def test_anonymous_goes_to_login(name, headers, world):
+    url = url_for(name, world)
+    before = state()
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(url, headers=headers)
+        if headers:
+            assert response.status_code == 200
+            assert response["HX-Redirect"].startswith("/login/?next=")
+        else:
+            assert response.status_code == 302
+            assert response["Location"].startswith("/login/?next=")
+    assert state() == before
+
+
+@NAMES
+@HEADERS
+def test_member_of_another_organization_gets_404(name, headers, world, outsider):
+    url = url_for(name, world)
+    client = client_for(outsider)
+    before = state()
+    for method in ("get", "post"):
+        response = getattr(client, method)(url, headers=headers)
+        expected = 405 if (method == "post" and EXPECTATIONS[name] in (READ, REDIRECT)) else 404
+        assert response.status_code == expected, (method, url)
+    assert state() == before
+
+
+@NAMES
+@HEADERS
+def test_support(name, headers, world, support_user):
+    url = url_for(name, world)
+    client = client_for(support_user)
+    kind = EXPECTATIONS[name]
+    before = state()
+    get = client.get(url, headers=headers)
+    post = client.post(url, headers=headers)
+    expected = {
+        READ: (200, 405),
+        REDIRECT: (302, 405),
+        WRITE: (403, 403),
+        CHECK: (200, 200),
+    }[kind]
+    assert (get.status_code, post.status_code) == expected, url
+    assert state() == before
+
+
+@NAMES
+@HEADERS
+def test_admin(name, headers, world, admin_user):
+    url = url_for(name, world)
+    client = client_for(admin_user)
+    kind = EXPECTATIONS[name]
+    get = client.get(url, headers=headers)
+    assert get.status_code == (302 if kind == REDIRECT else 200), url
+    if headers and kind != REDIRECT:
+        assert b"<html" not in get.content
+    post = client.post(url, headers=headers)
+    if kind in (READ, REDIRECT):
+        assert post.status_code == 405
+    else:
+        assert post.status_code in (200, 302), url
+
+
+@NAMES
+def test_wrong_methods_are_405(name, world, admin_user, support_user):
+    url = url_for(name, world)
+    before = state()
+    for user in (admin_user, support_user):
+        client = client_for(user)
+        for method in ("put", "patch", "delete"):
+            assert getattr(client, method)(url).status_code == 405, (method, url)
+    assert state() == before
+
+
+def test_home_login_logout(world, admin_user):
+    assert Client().get("/").status_code == 302
+    assert Client().get("/login/").status_code == 200
+    assert Client().get("/logout/").status_code == 405
+    client = client_for(admin_user)
+    assert client.get("/").status_code == 302
+    assert client.get("/login/").status_code == 302  # already logged in
+    assert client.post("/logout/").status_code == 302
+
+
+def test_django_admin_is_for_staff_only(world, admin_user):
+    response = client_for(admin_user).get("/django-admin/sip/sipdomain/")
+    assert response.status_code == 302
+    assert "/django-admin/login/" in response["Location"]
+
+
+def test_support_member_of_two_organizations_keeps_roles_apart(world, support_user, other_org):
+    Membership.objects.create(user=support_user, organization=other_org, role=Role.ADMIN)
+    client = client_for(support_user)
+    response = client.post(url_for("sip:domain-create", world), {"name": "x", "prefix": "x"})
+    assert response.status_code == 403
