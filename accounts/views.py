@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,7 +20,7 @@ from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
 from accounts.models import ACCOUNT_NAME_TAKEN, Membership, ProviderAccount
 from sip.models import CredentialList, SipDomain
 from sip.review import review_accounts
-from whippy.db import count_of
+from whippy.db import count_of, lock
 from whippy.forms import save_or_error
 from whippy.htmx import render_page
 
@@ -149,6 +149,9 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
 @vary_on_headers("HX-Request")
 def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership = get_membership(request, org_slug, admin=True)
+    if request.method == "POST" and not lock(ProviderAccount, account_id):
+        raise Http404("No such account.")
+    # Read after the lock: a domain or list created meanwhile blocks the delete.
     account = get_object_or_404(accounts_of(membership), pk=account_id)
     blocked = account.domain_count > 0 or account.list_count > 0
     if request.method == "POST" and not blocked:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
+from whippy.db import lock
+
+
+class Gone(Exception):
+    """The domain or the list was deleted by another request."""
 
 
 def attachment_create(
@@ -21,6 +26,9 @@ def attachment_create(
     added: list[CredentialAttachment] = []
     existing: list[Purpose] = []
     with transaction.atomic():
+        # Locked in this order everywhere, so a concurrent delete of either waits (or wins).
+        if not (lock(SipDomain, domain.pk) and lock(CredentialList, credential_list.pk)):
+            raise Gone
         for purpose in purposes:
             attachment, created = CredentialAttachment.objects.get_or_create(
                 domain=domain, credential_list=credential_list, purpose=purpose

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch, ProtectedError, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -39,14 +39,20 @@ from sip.models import (
     Credential,
     CredentialAttachment,
     CredentialList,
+    Purpose,
     SipDomain,
 )
 from sip.review import review_account
-from whippy.db import count_of
+from whippy.db import count_of, lock
 from whippy.forms import save_or_error
 from whippy.htmx import render_page
 
 DOMAINS = "sip/domain_list.html"
+
+
+def lock_parent(model: type, pk: int) -> None:
+    if not lock(model, pk):
+        raise Http404("It was deleted a moment ago.")
 
 
 def _tab_url(name: str, account: ProviderAccount) -> str:
@@ -105,6 +111,8 @@ def domain_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpRes
 @vary_on_headers("HX-Request")
 def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
+    if request.method == "POST":
+        lock_parent(ProviderAccount, account.pk)  # limits and deletes see a settled count
     form = SipDomainForm(
         request.POST if request.method == "POST" else None, instance=SipDomain(account=account)
     )
@@ -169,6 +177,7 @@ def domain_delete(
     membership, account = get_account(request, org_slug, account_id, admin=True)
     domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
     if request.method == "POST":
+        lock_parent(SipDomain, domain.pk)  # no attachment can be added to it meanwhile
         removed = [
             f"{a.credential_list.name}: {a.get_purpose_display().lower()}"
             for a in domain.attachments.select_related("credential_list")
@@ -263,6 +272,8 @@ def credential_list_list(request: HttpRequest, org_slug: str, account_id: int) -
 @vary_on_headers("HX-Request")
 def credential_list_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
+    if request.method == "POST":
+        lock_parent(ProviderAccount, account.pk)
     form = CredentialListForm(
         request.POST if request.method == "POST" else None,
         instance=CredentialList(account=account),
@@ -329,6 +340,9 @@ def credential_list_delete(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     credential_list = _get_list(account, list_id)
+    if request.method == "POST":
+        # Attachments are read after the lock: one added meanwhile refuses the delete.
+        lock_parent(CredentialList, credential_list.pk)
     domains = attached_domains(credential_list)
     if request.method == "POST" and not domains:
         try:
@@ -410,6 +424,8 @@ def credential_create(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     credential_list = _get_list(account, list_id)
+    if request.method == "POST":
+        lock_parent(CredentialList, credential_list.pk)
     form = CredentialForm(
         request.POST if request.method == "POST" else None,
         instance=Credential(credential_list=credential_list),
@@ -555,6 +571,38 @@ def attachment_list(request: HttpRequest, org_slug: str, account_id: int) -> Htt
     return render_page(request, ATTACHMENTS, "tab-area", context)
 
 
+GONE = "That SIP domain or credential list was deleted a moment ago. Reload the page and try again."
+
+
+def _record_attached(
+    request: HttpRequest, account: ProviderAccount, added: list[CredentialAttachment]
+) -> None:
+    for attachment in added:
+        record(
+            request,
+            account=account,
+            action=Action.ATTACHED,
+            object_type=ObjectType.ATTACHMENT,
+            obj=attachment,
+            summary=f"Attached “{attachment.credential_list.name}” to {attachment.domain} for "
+            f"{attachment.get_purpose_display().lower()}.",
+        )
+
+
+def _attached_message(added: list[CredentialAttachment], existing: list[Purpose]) -> str:
+    first = added[0]
+    message = (
+        f"“{first.credential_list.name}” now authenticates "
+        f"{joined([a.purpose for a in added])} on {first.domain}."
+    )
+    if existing:
+        message += (
+            f" It was already attached for {joined(existing)}, so only the missing purpose "
+            "was added."
+        )
+    return message
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
@@ -572,34 +620,23 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
     if request.method == "POST" and form.is_valid():
         domain = form.cleaned_data["domain"]
         credential_list = form.cleaned_data["credential_list"]
-        added, existing = services.attachment_create(
-            domain=domain, credential_list=credential_list, purposes=form.purposes()
-        )
-        if added:
-            for attachment in added:
-                record(
-                    request,
-                    account=account,
-                    action=Action.ATTACHED,
-                    object_type=ObjectType.ATTACHMENT,
-                    obj=attachment,
-                    summary=f"Attached “{credential_list.name}” to {domain} for "
-                    f"{attachment.get_purpose_display().lower()}.",
-                )
-            message = f"“{credential_list.name}” now authenticates {joined([a.purpose for a in added])} on {domain}."
-            if existing:
-                message += (
-                    f" It was already attached for {joined(existing)}, so only the missing "
-                    "purpose was added."
-                )
-            messages.success(request, message)
-            if not request.htmx:
-                return redirect(_tab_url("attachment-list", account))
-            blank = AttachmentForm(account=account)
-            context = _attachments_context(membership, account, form=blank, slot="create")
-            return render(request, f"{ATTACHMENTS}#attachment-saved", context)
-        # Another request attached the same link between validation and saving.
-        form.add_error(None, already_attached(credential_list, domain, existing))
+        try:
+            added, existing = services.attachment_create(
+                domain=domain, credential_list=credential_list, purposes=form.purposes()
+            )
+        except services.Gone:
+            form.add_error(None, GONE)
+        else:
+            if added:
+                _record_attached(request, account, added)
+                messages.success(request, _attached_message(added, existing))
+                if not request.htmx:
+                    return redirect(_tab_url("attachment-list", account))
+                blank = AttachmentForm(account=account)
+                context = _attachments_context(membership, account, form=blank, slot="create")
+                return render(request, f"{ATTACHMENTS}#attachment-saved", context)
+            # Another request attached the same link between validation and saving.
+            form.add_error(None, already_attached(credential_list, domain, existing))
     return render_page(request, ATTACHMENTS, "attachment-form", context)
     if request.method == "POST" and form.is_valid():
         domain = form.cleaned_data["domain"]

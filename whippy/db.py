@@ -20,3 +20,14 @@ def count_of(
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def lock(model: type[Model], pk: int) -> bool:
+    """Locks a row until the request's transaction ends; False if it is gone.
+
+    Writes that create or delete children lock the parent row first, so a create and a delete
+    of the same parent run one after the other instead of leaving a dangling row (PostgreSQL;
+    SQLite serializes writers anyway).
+    """
+    # exists() would drop FOR UPDATE; fetching the key keeps it.
+    return bool(list(model.objects.select_for_update().filter(pk=pk).values_list("pk")))
