@@ -44,7 +44,7 @@ from sip.models import (
 )
 from sip.review import review_account
 from whippy.db import count_of, lock
-from whippy.forms import save_or_error
+from whippy.forms import SearchForm, save_or_error
 from whippy.htmx import render_page
 
 DOMAINS = "sip/domain_list.html"
@@ -759,8 +759,8 @@ def _sip_users_context(
 @vary_on_headers("HX-Request")
 def sip_user_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    query = request.GET.get("q", "").strip()[:64]
-    context = _sip_users_context(membership, account, query)
+    search = SearchForm(request.GET)
+    context = _sip_users_context(membership, account, search.query(), search=search)
     partial = (
         "sip-user-table" if request.htmx and request.htmx.target == "sip-user-table" else "tab-area"
     )
