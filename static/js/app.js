@@ -95,13 +95,54 @@
     showToast("The server took too long to answer. Please try again.");
   });
 
-  // After a form comes back, put focus where the person needs it: the first error, or the
-  // first field of a newly opened form.
+  // Tabs are an ARIA tablist: one tab stop, arrow keys, Home and End move between tabs, Enter or
+  // Space opens one. Without JavaScript they stay plain links, each reachable with Tab.
+  function initTablists(root) {
+    root.querySelectorAll("[role=tablist]").forEach(function (list) {
+      list.querySelectorAll("[role=tab]").forEach(function (tab) {
+        tab.setAttribute("tabindex", tab.getAttribute("aria-selected") === "true" ? "0" : "-1");
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { initTablists(document); });
+  document.addEventListener("htmx:load", function (event) { initTablists(event.detail.elt); });
+
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target instanceof Element && event.target.closest("[role=tab]");
+    if (!tab) return;
+    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+    var index = tabs.indexOf(tab);
+    var next = {
+      ArrowRight: tabs[(index + 1) % tabs.length],
+      ArrowLeft: tabs[(index - 1 + tabs.length) % tabs.length],
+      Home: tabs[0],
+      End: tabs[tabs.length - 1]
+    }[event.key];
+    if (event.key === " ") {
+      event.preventDefault();
+      tab.click();
+    } else if (next) {
+      event.preventDefault();
+      tabs.forEach(function (t) { t.setAttribute("tabindex", t === next ? "0" : "-1"); });
+      next.focus();
+    }
+  });
+
+  // After a swap, put focus where the person needs it: the first field with an error, the
+  // first field of a newly opened form, or the tab just opened.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (!(target instanceof Element) || target.id !== "panel-slot") return;
-    var field = target.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea") ||
-      target.querySelector("input:not([type=hidden]), select, textarea, button");
-    if (field) field.focus();
+    if (!(target instanceof Element)) return;
+    var invalid = target.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea");
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (invalid) {
+      invalid.focus();
+    } else if (target.id === "panel-slot") {
+      var field = target.querySelector("input:not([type=hidden]), select, textarea, button");
+      if (field) field.focus();
+    } else if (target.id === "tab-area" && trigger && trigger.getAttribute && trigger.getAttribute("role") === "tab") {
+      var selected = target.querySelector("[role=tab][aria-selected=true]");
+      if (selected) selected.focus();
+    }
   });
 })();
