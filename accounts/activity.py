@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import F, Model
 from django.http import HttpRequest
 
 from accounts.models import Activity, ProviderAccount
@@ -25,6 +25,8 @@ def record(
     changes: dict[str, Any] | None = None,
 ) -> Activity:
     """Call before a delete, while the object still has its primary key."""
+    ProviderAccount.objects.filter(pk=account.pk).update(setup_version=F("setup_version") + 1)
+    account.setup_version += 1  # the views answer with the new state in the same request
     return Activity.objects.create(
         organization_id=account.organization_id,
         account=account,

@@ -70,6 +70,8 @@ class ProviderAccount(models.Model):
     name = models.CharField(max_length=64)
     provider = models.CharField(max_length=32, choices=provider_choices)
     created_at = models.DateTimeField(default=timezone.now)
+    # Bumped by every recorded change: cached setup reviews are keyed by it.
+    setup_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

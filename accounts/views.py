@@ -19,10 +19,11 @@ from accounts.decorators import login_required
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
 from accounts.models import ACCOUNT_NAME_TAKEN, Membership, ProviderAccount
 from sip.models import CredentialList, SipDomain
-from sip.review import review_accounts
+from sip.review import cached_reviews
 from whippy.db import count_of, lock
 from whippy.forms import save_or_error
 from whippy.htmx import render_page
+from whippy.tables import Column, Table, table_partial
 
 TEMPLATE = "accounts/account_list.html"
 
@@ -34,22 +35,36 @@ def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
     )
 
 
-def reviewed_accounts(membership: Membership) -> list[ProviderAccount]:
-    """The organization's accounts, each with its setup review warning count."""
-    accounts = list(accounts_of(membership))
-    for account in accounts:
+ACCOUNT_COLUMNS = [
+    Column("name", "Name", "name"),
+    Column("provider", "Provider", "provider"),
+    Column("domains", "SIP domains", "domain_count", numeric=True),
+    Column("lists", "Credential lists", "list_count", numeric=True),
+    Column("review", "Setup review"),
+    Column("created", "Created", "created_at"),
+]
+
+
+def _context(request: HttpRequest, membership: Membership, **extra: Any) -> dict[str, Any]:
+    table = Table(
+        request,
+        accounts_of(membership),
+        path=_list_url(membership),
+        target="account-table",
+        columns=ACCOUNT_COLUMNS,
+        search=["name"],
+    )
+    for account in table.rows:
         account.organization = membership.organization
-    reviews = review_accounts(accounts)
-    for account in accounts:
+    # Each account's setup review warnings, for this page of accounts at once.
+    reviews = cached_reviews(table.rows)
+    for account in table.rows:
         account.warning_count = len(reviews[account.pk].findings)
-    return accounts
-
-
-def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
     return {
         "membership": membership,
         "organization": membership.organization,
-        "accounts": reviewed_accounts(membership),
+        "table": table,
+        "accounts": table.rows,
         "can_edit": membership.is_admin,
         "slot": None,
         **extra,
@@ -78,7 +93,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def account_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     membership = get_membership(request, org_slug)
     request.session["last_org"] = org_slug
-    return render_page(request, TEMPLATE, "main-content", _context(membership))
+    partial = table_partial(request, "account-table", "main-content")
+    return render_page(request, TEMPLATE, partial, _context(request, membership))
 
 
 @login_required
@@ -105,9 +121,9 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
             fresh = ProviderAccountForm(
                 instance=ProviderAccount(organization=membership.organization)
             )
-            context = _context(membership, form=fresh, slot="create")
+            context = _context(request, membership, form=fresh, slot="create")
             return render(request, f"{TEMPLATE}#account-saved", context)
-    context = _context(membership, form=form, slot="create")
+    context = _context(request, membership, form=form, slot="create")
     return render_page(request, TEMPLATE, "account-form", context)
 
 
@@ -138,9 +154,9 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
             messages.success(request, f"Account renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_list_url(membership))
-            response = render(request, f"{TEMPLATE}#account-saved", _context(membership))
+            response = render(request, f"{TEMPLATE}#account-saved", _context(request, membership))
             return push_url(response, _list_url(membership))
-    context = _context(membership, form=form, slot="update", target=account)
+    context = _context(request, membership, form=form, slot="update", target=account)
     return render_page(request, TEMPLATE, "account-form", context)
 
 
@@ -173,7 +189,7 @@ def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> Http
             messages.success(request, f"Account “{account.name}” deleted.")
             if not request.htmx:
                 return redirect(_list_url(membership))
-            response = render(request, f"{TEMPLATE}#account-saved", _context(membership))
+            response = render(request, f"{TEMPLATE}#account-saved", _context(request, membership))
             return push_url(response, _list_url(membership))
-    context = _context(membership, slot="delete", target=account, blocked=blocked)
+    context = _context(request, membership, slot="delete", target=account, blocked=blocked)
     return render_page(request, TEMPLATE, "account-delete", context)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
@@ -17,6 +18,8 @@ from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
 from whippy.db import count_of
 
 TABS = ("domains", "credential-lists", "attachments")
+# Changes made outside the app (the Django admin, a shell) show up after this at the latest.
+REVIEW_TTL = 300
 
 
 @dataclass(frozen=True)
@@ -138,3 +141,28 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
 
 def review_account(account: ProviderAccount) -> Review:
     return review_accounts([account])[account.pk]
+
+
+def _cache_key(account: ProviderAccount) -> str:
+    return f"setup-review:{account.pk}:{account.setup_version}"
+
+
+def cached_reviews(accounts: list[ProviderAccount]) -> dict[int, Review]:
+    """Reviews from the cache, computed for the accounts that changed since.
+
+    Every recorded change bumps the account's setup_version, so a cached review is never stale
+    for changes made through the app; each process keeps its own copy.
+    """
+    keys = {_cache_key(account): account for account in accounts}
+    found = cache.get_many(list(keys))
+    reviews = {keys[key].pk: review for key, review in found.items()}
+    missing = [account for key, account in keys.items() if key not in found]
+    if missing:
+        computed = review_accounts(missing)
+        cache.set_many({_cache_key(a): computed[a.pk] for a in missing}, timeout=REVIEW_TTL)
+        reviews.update(computed)
+    return reviews
+
+
+def cached_review(account: ProviderAccount) -> Review:
+    return cached_reviews([account])[account.pk]

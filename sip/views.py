@@ -42,10 +42,11 @@ from sip.models import (
     Purpose,
     SipDomain,
 )
-from sip.review import review_account
+from sip.review import cached_review
 from whippy.db import count_of, lock
-from whippy.forms import SearchForm, save_or_error
+from whippy.forms import save_or_error
 from whippy.htmx import render_page
+from whippy.tables import Column, Table, table_partial
 
 DOMAINS = "sip/domain_list.html"
 
@@ -68,7 +69,7 @@ def _account_context(membership: Membership, account: ProviderAccount, tab: str)
         "can_edit": membership.is_admin,
         "tab": tab,
         "slot": None,
-        "review": review_account(account),
+        "review": cached_review(account),
     }
 
 
@@ -82,6 +83,13 @@ def account_detail(request: HttpRequest, org_slug: str, account_id: int) -> Http
 # Domains tab
 
 
+DOMAIN_COLUMNS = [
+    Column("name", "Name", "name"),
+    Column("domain", "Domain", "domain"),
+    Column("created", "Created", "created_at"),
+]
+
+
 def domains_of(account: ProviderAccount) -> QuerySet[SipDomain]:
     return account.sip_domains.annotate(
         attached_list_count=count_of(CredentialAttachment, "domain", "credential_list")
@@ -89,11 +97,20 @@ def domains_of(account: ProviderAccount) -> QuerySet[SipDomain]:
 
 
 def _domains_context(
-    membership: Membership, account: ProviderAccount, **extra: Any
+    request: HttpRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
+    table = Table(
+        request,
+        domains_of(account),
+        path=_tab_url("domain-list", account),
+        target="domain-table",
+        columns=DOMAIN_COLUMNS,
+        search=["name", "domain"],
+    )
     return {
         **_account_context(membership, account, "domains"),
-        "domains": domains_of(account),
+        "table": table,
+        "domains": table.rows,
         **extra,
     }
 
@@ -103,7 +120,10 @@ def _domains_context(
 @vary_on_headers("HX-Request")
 def domain_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    return render_page(request, DOMAINS, "tab-area", _domains_context(membership, account))
+    context = _domains_context(request, membership, account)
+    return render_page(
+        request, DOMAINS, table_partial(request, "domain-table", "tab-area"), context
+    )
 
 
 @login_required
@@ -132,9 +152,9 @@ def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
                 return redirect(_tab_url("domain-list", account))
             # Ready for the next entry: a blank form, the table updated out of band.
             blank = SipDomainForm(instance=SipDomain(account=account))
-            context = _domains_context(membership, account, form=blank, slot="create")
+            context = _domains_context(request, membership, account, form=blank, slot="create")
             return render(request, f"{DOMAINS}#domain-saved", context)
-    context = _domains_context(membership, account, form=form, slot="create")
+    context = _domains_context(request, membership, account, form=form, slot="create")
     return render_page(request, DOMAINS, "domain-form", context)
 
 
@@ -162,9 +182,13 @@ def domain_update(
         messages.success(request, f"SIP domain renamed to “{domain.name}”.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
-        response = render(request, f"{DOMAINS}#domain-saved", _domains_context(membership, account))
+        response = render(
+            request, f"{DOMAINS}#domain-saved", _domains_context(request, membership, account)
+        )
         return push_url(response, _tab_url("domain-list", account))
-    context = _domains_context(membership, account, form=form, slot="update", target=domain)
+    context = _domains_context(
+        request, membership, account, form=form, slot="update", target=domain
+    )
     return render_page(request, DOMAINS, "domain-form", context)
 
 
@@ -196,13 +220,15 @@ def domain_delete(
         messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
-        response = render(request, f"{DOMAINS}#domain-saved", _domains_context(membership, account))
+        response = render(
+            request, f"{DOMAINS}#domain-saved", _domains_context(request, membership, account)
+        )
         return push_url(response, _tab_url("domain-list", account))
     attachments = domain.attachments.select_related("credential_list").order_by(
         "credential_list__name", "purpose"
     )
     context = _domains_context(
-        membership, account, slot="delete", target=domain, attachments=attachments
+        request, membership, account, slot="delete", target=domain, attachments=attachments
     )
     return render_page(request, DOMAINS, "domain-delete", context)
 
@@ -212,22 +238,26 @@ def domain_delete(
 LISTS = "sip/credentiallist_list.html"
 
 
-def lists_of(account: ProviderAccount) -> list[CredentialList]:
-    lists = list(
-        account.credential_lists.annotate(
-            credential_count=count_of(Credential, "credential_list")
-        ).prefetch_related(
-            Prefetch(
-                "attachments",
-                queryset=CredentialAttachment.objects.select_related("domain").order_by(
-                    "domain__domain"
-                ),
-            )
+LIST_COLUMNS = [
+    Column("name", "Name", "name"),
+    Column("credentials", "Credentials", "credential_count", numeric=True),
+    Column("attached", "Attached to", "attached_domain_count"),
+    Column("created", "Created", "created_at"),
+]
+
+
+def lists_of(account: ProviderAccount) -> QuerySet[CredentialList]:
+    return account.credential_lists.annotate(
+        credential_count=count_of(Credential, "credential_list"),
+        attached_domain_count=count_of(CredentialAttachment, "credential_list", "domain"),
+    ).prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=CredentialAttachment.objects.select_related("domain").order_by(
+                "domain__domain"
+            ),
         )
     )
-    for credential_list in lists:
-        credential_list.attached_domains = attached_domains(credential_list)
-    return lists
 
 
 def attached_domains(credential_list: CredentialList) -> list[SipDomain]:
@@ -244,11 +274,22 @@ def attached_domains(credential_list: CredentialList) -> list[SipDomain]:
 
 
 def _lists_context(
-    membership: Membership, account: ProviderAccount, **extra: Any
+    request: HttpRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
+    table = Table(
+        request,
+        lists_of(account),
+        path=_tab_url("credentiallist-list", account),
+        target="list-table",
+        columns=LIST_COLUMNS,
+        search=["name"],
+    )
+    for credential_list in table.rows:
+        credential_list.attached_domains = attached_domains(credential_list)
     return {
         **_account_context(membership, account, "credential-lists"),
-        "lists": lists_of(account),
+        "table": table,
+        "lists": table.rows,
         **extra,
     }
 
@@ -264,7 +305,8 @@ def _get_list(account: ProviderAccount, list_id: int) -> CredentialList:
 @vary_on_headers("HX-Request")
 def credential_list_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    return render_page(request, LISTS, "tab-area", _lists_context(membership, account))
+    context = _lists_context(request, membership, account)
+    return render_page(request, LISTS, table_partial(request, "list-table", "tab-area"), context)
 
 
 @login_required
@@ -293,9 +335,9 @@ def credential_list_create(request: HttpRequest, org_slug: str, account_id: int)
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))
             blank = CredentialListForm(instance=CredentialList(account=account))
-            context = _lists_context(membership, account, form=blank, slot="create")
+            context = _lists_context(request, membership, account, form=blank, slot="create")
             return render(request, f"{LISTS}#list-saved", context)
-    context = _lists_context(membership, account, form=form, slot="create")
+    context = _lists_context(request, membership, account, form=form, slot="create")
     return render_page(request, LISTS, "list-form", context)
 
 
@@ -326,9 +368,13 @@ def credential_list_update(
             messages.success(request, f"Credential list renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))
-            response = render(request, f"{LISTS}#list-saved", _lists_context(membership, account))
+            response = render(
+                request, f"{LISTS}#list-saved", _lists_context(request, membership, account)
+            )
             return push_url(response, _tab_url("credentiallist-list", account))
-    context = _lists_context(membership, account, form=form, slot="update", target=credential_list)
+    context = _lists_context(
+        request, membership, account, form=form, slot="update", target=credential_list
+    )
     return render_page(request, LISTS, "list-form", context)
 
 
@@ -365,9 +411,12 @@ def credential_list_delete(
             messages.success(request, f"Credential list “{credential_list.name}” deleted.")
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))
-            response = render(request, f"{LISTS}#list-saved", _lists_context(membership, account))
+            response = render(
+                request, f"{LISTS}#list-saved", _lists_context(request, membership, account)
+            )
             return push_url(response, _tab_url("credentiallist-list", account))
     context = _lists_context(
+        request,
         membership,
         account,
         slot="delete",
@@ -383,13 +432,33 @@ def credential_list_delete(
 LIST_PAGE = "sip/credentiallist_detail.html"
 
 
+CREDENTIAL_COLUMNS = [
+    Column("username", "Username", "username"),
+    Column("created", "Created", "created_at"),
+    Column("changed", "Password last changed", "password_changed_at"),
+]
+
+
 def _list_page_context(
-    membership: Membership, account: ProviderAccount, credential_list: CredentialList, **extra: Any
+    request: HttpRequest,
+    membership: Membership,
+    account: ProviderAccount,
+    credential_list: CredentialList,
+    **extra: Any,
 ) -> dict[str, Any]:
+    table = Table(
+        request,
+        credential_list.credentials.all(),
+        path=_list_url(account, credential_list),
+        target="credential-table",
+        columns=CREDENTIAL_COLUMNS,
+        search=["username"],
+    )
     return {
         **_account_context(membership, account, "credential-lists"),
         "credential_list": credential_list,
-        "credentials": credential_list.credentials.all(),
+        "table": table,
+        "credentials": table.rows,
         "attached": attached_domains(credential_list),
         **extra,
     }
@@ -410,8 +479,9 @@ def credential_list_detail(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
     credential_list = _get_list(account, list_id)
-    context = _list_page_context(membership, account, credential_list)
-    return render_page(request, LIST_PAGE, "tab-area", context)
+    context = _list_page_context(request, membership, account, credential_list)
+    partial = table_partial(request, "credential-table", "tab-area")
+    return render_page(request, LIST_PAGE, partial, context)
 
 
 @login_required
@@ -448,6 +518,7 @@ def credential_create(
             # carrying it to another request would mean storing it.
             blank = CredentialForm(instance=Credential(credential_list=credential_list))
             context = _list_page_context(
+                request,
                 membership,
                 account,
                 credential_list,
@@ -457,7 +528,9 @@ def credential_create(
                 secret=form.cleaned_data["password"],
             )
             return render_page(request, LIST_PAGE, "credential-saved", context)
-    context = _list_page_context(membership, account, credential_list, form=form, slot="create")
+    context = _list_page_context(
+        request, membership, account, credential_list, form=form, slot="create"
+    )
     return render_page(request, LIST_PAGE, "credential-form", context)
 
 
@@ -489,6 +562,7 @@ def credential_rotate(
         )
         messages.success(request, f"Password of SIP user “{credential.username}” rotated.")
         context = _list_page_context(
+            request,
             membership,
             account,
             credential_list,
@@ -497,7 +571,7 @@ def credential_rotate(
         )
         return render_page(request, LIST_PAGE, "credential-saved", context)
     context = _list_page_context(
-        membership, account, credential_list, form=form, slot="rotate", target=credential
+        request, membership, account, credential_list, form=form, slot="rotate", target=credential
     )
     return render_page(request, LIST_PAGE, "rotate-form", context)
 
@@ -524,13 +598,14 @@ def credential_delete(
         messages.success(request, f"SIP user “{credential.username}” deleted.")
         if not request.htmx:
             return redirect(_list_url(account, credential_list))
-        context = _list_page_context(membership, account, credential_list)
+        context = _list_page_context(request, membership, account, credential_list)
         response = render(request, f"{LIST_PAGE}#credential-saved", context)
         return push_url(response, _list_url(account, credential_list))
     attachments = credential_list.attachments.select_related("domain").order_by(
         "domain__domain", "purpose"
     )
     context = _list_page_context(
+        request,
         membership,
         account,
         credential_list,
@@ -547,14 +622,34 @@ ATTACHMENTS = "sip/attachment_list.html"
 PREREQUISITES = "Create a SIP domain and a credential list before adding an attachment."
 
 
+ATTACHMENT_COLUMNS = [
+    Column("domain", "Domain", "domain__domain"),
+    Column("list", "Credential list", "credential_list__name"),
+    Column("purpose", "Authenticates", "purpose"),
+    Column("created", "Created", "created_at"),
+]
+
+
 def _attachments_context(
-    membership: Membership, account: ProviderAccount, **extra: Any
+    request: HttpRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
+    attachments = (
+        CredentialAttachment.objects.filter(domain__account=account)
+        .select_related("domain", "credential_list")
+        .annotate(credential_count=count_of(Credential, "credential_list", via="credential_list"))
+    )
+    table = Table(
+        request,
+        attachments,
+        path=_tab_url("attachment-list", account),
+        target="attachment-table",
+        columns=ATTACHMENT_COLUMNS,
+        search=["domain__domain", "credential_list__name"],
+    )
     return {
         **_account_context(membership, account, "attachments"),
-        "attachments": CredentialAttachment.objects.filter(domain__account=account)
-        .select_related("domain", "credential_list")
-        .annotate(credential_count=count_of(Credential, "credential_list", via="credential_list")),
+        "table": table,
+        "attachments": table.rows,
         "has_domains": SipDomain.objects.filter(account=account).exists(),
         "has_lists": CredentialList.objects.filter(account=account).exists(),
         "prerequisites": PREREQUISITES,
@@ -567,8 +662,9 @@ def _attachments_context(
 @vary_on_headers("HX-Request")
 def attachment_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    context = _attachments_context(membership, account)
-    return render_page(request, ATTACHMENTS, "tab-area", context)
+    context = _attachments_context(request, membership, account)
+    partial = table_partial(request, "attachment-table", "tab-area")
+    return render_page(request, ATTACHMENTS, partial, context)
 
 
 GONE = "That SIP domain or credential list was deleted a moment ago. Reload the page and try again."
@@ -613,7 +709,7 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
     form = AttachmentForm(
         request.POST if request.method == "POST" else None, account=account, initial=initial
     )
-    context = _attachments_context(membership, account, form=form, slot="create")
+    context = _attachments_context(request, membership, account, form=form, slot="create")
     if not (context["has_domains"] and context["has_lists"]):
         # Nothing to link yet: the form explains instead (a POST is refused the same way).
         return render_page(request, ATTACHMENTS, "attachment-form", context)
@@ -633,7 +729,9 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
                 if not request.htmx:
                     return redirect(_tab_url("attachment-list", account))
                 blank = AttachmentForm(account=account)
-                context = _attachments_context(membership, account, form=blank, slot="create")
+                context = _attachments_context(
+                    request, membership, account, form=blank, slot="create"
+                )
                 return render(request, f"{ATTACHMENTS}#attachment-saved", context)
             # Another request attached the same link between validation and saving.
             form.add_error(None, already_attached(credential_list, domain, existing))
@@ -661,7 +759,7 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
         if not request.htmx:
             return redirect(_tab_url("attachment-list", account))
         blank = AttachmentForm(account=account)
-        context = _attachments_context(membership, account, form=blank, slot="create")
+        context = _attachments_context(request, membership, account, form=blank, slot="create")
         return render(request, f"{ATTACHMENTS}#attachment-saved", context)
     return render_page(request, ATTACHMENTS, "attachment-form", context)
 
@@ -697,13 +795,16 @@ def attachment_delete(
         if not request.htmx:
             return redirect(_tab_url("attachment-list", account))
         response = render(
-            request, f"{ATTACHMENTS}#attachment-saved", _attachments_context(membership, account)
+            request,
+            f"{ATTACHMENTS}#attachment-saved",
+            _attachments_context(request, membership, account),
         )
         return push_url(response, _tab_url("attachment-list", account))
     other_purposes = CredentialAttachment.objects.filter(
         domain=attachment.domain, credential_list=attachment.credential_list
     ).exclude(pk=attachment.pk)
     context = _attachments_context(
+        request,
         membership,
         account,
         slot="delete",
@@ -717,39 +818,48 @@ def attachment_delete(
 # SIP Users tab and the connection check
 
 SIP_USERS = "sip/sip_user_list.html"
-SIP_USER_ROWS = 200
+
+
+SIP_USER_COLUMNS = [
+    Column("username", "Username", "username"),
+    Column("list", "Credential list", "credential_list__name"),
+    Column("calls", "Calls on"),
+    Column("registrations", "Registrations on"),
+    Column("created", "Created", "created_at"),
+]
 
 
 def _sip_users_context(
-    membership: Membership, account: ProviderAccount, query: str, **extra: Any
+    request: HttpRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    credentials = Credential.objects.filter(credential_list__account=account).select_related(
-        "credential_list"
+    table = Table(
+        request,
+        Credential.objects.filter(credential_list__account=account).select_related(
+            "credential_list"
+        ),
+        path=_tab_url("sip-user-list", account),
+        target="sip-user-table",
+        columns=SIP_USER_COLUMNS,
+        search=["username"],
     )
-    if query:
-        credentials = credentials.filter(username__icontains=query)
-    rows = list(credentials.order_by("username", "credential_list__name")[: SIP_USER_ROWS + 1])
-    # Where each list authenticates, from one query over the account's attachments.
+    # Where the lists on this page authenticate, from one query over their attachments.
     where: dict[int, dict[str, list[str]]] = {}
-    for attachment in (
-        CredentialAttachment.objects.filter(domain__account=account)
-        .select_related("domain")
-        .order_by("domain__domain")
-    ):
+    attachments = CredentialAttachment.objects.filter(
+        credential_list_id__in={credential.credential_list_id for credential in table.rows}
+    ).select_related("domain")
+    for attachment in attachments.order_by("domain__domain"):
         purposes = where.setdefault(
             attachment.credential_list_id, {"calls": [], "registrations": []}
         )
         purposes[attachment.purpose].append(attachment.domain.domain)
-    for credential in rows:
+    for credential in table.rows:
         credential.authenticates = where.get(
             credential.credential_list_id, {"calls": [], "registrations": []}
         )
     return {
         **_account_context(membership, account, "sip-users"),
-        "sip_users": rows[:SIP_USER_ROWS],
-        "truncated": len(rows) > SIP_USER_ROWS,
-        "row_limit": SIP_USER_ROWS,
-        "query": query,
+        "table": table,
+        "sip_users": table.rows,
         **extra,
     }
 
@@ -759,11 +869,8 @@ def _sip_users_context(
 @vary_on_headers("HX-Request")
 def sip_user_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    search = SearchForm(request.GET)
-    context = _sip_users_context(membership, account, search.query(), search=search)
-    partial = (
-        "sip-user-table" if request.htmx and request.htmx.target == "sip-user-table" else "tab-area"
-    )
+    context = _sip_users_context(request, membership, account)
+    partial = table_partial(request, "sip-user-table", "tab-area")
     return render_page(request, SIP_USERS, partial, context)
 
 
@@ -796,9 +903,9 @@ def connection_check(request: HttpRequest, org_slug: str, account_id: int) -> Ht
             },
         )
     context = _sip_users_context(
+        request,
         membership,
         account,
-        "",
         form=form,
         slot="check",
         verdicts=verdicts,
@@ -811,7 +918,12 @@ def connection_check(request: HttpRequest, org_slug: str, account_id: int) -> Ht
 # Activity tab
 
 ACTIVITY = "sip/activity_list.html"
-ACTIVITY_ROWS = 100
+ACTIVITY_COLUMNS = [
+    Column("created", "When", "created_at"),
+    Column("actor", "Who", "actor_name"),
+    Column("what", "What", "object_type"),
+    Column("change", "Change"),
+]
 
 
 @login_required
@@ -825,11 +937,21 @@ def activity_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
         records = records.filter(object_type=object_type)
     else:
         object_type = ""
+    table = Table(
+        request,
+        records,
+        path=_tab_url("activity-list", account),
+        target="activity-table",
+        columns=ACTIVITY_COLUMNS,
+        search=["summary", "actor_name"],
+        extra={"type": object_type} if object_type else {},
+    )
     context = {
         **_account_context(membership, account, "activity"),
-        "records": records[:ACTIVITY_ROWS],
-        "row_limit": ACTIVITY_ROWS,
+        "table": table,
+        "records": table.rows,
         "object_type": object_type,
         "object_types": Activity.ObjectType.choices,
     }
-    return render_page(request, ACTIVITY, "tab-area", context)
+    partial = table_partial(request, "activity-table", "tab-area")
+    return render_page(request, ACTIVITY, partial, context)

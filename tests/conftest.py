@@ -101,3 +101,11 @@ def domain(account) -> SipDomain:
 def fast_password_hashing(settings):
     # Login passwords only; SIP passwords never go through Django's hashers.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Keys hold primary keys, which a database may hand out again in the next test.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django import forms
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.forms import ModelForm
@@ -25,12 +24,3 @@ def save_or_error(form: ModelForm, field: str, message: str) -> Model | None:
     except IntegrityError:
         form.add_error(field, message)
         return None
-
-
-class SearchForm(forms.Form):
-    """The search box of a table; text that cannot be searched is refused with a message."""
-
-    q = forms.CharField(required=False, max_length=64, label="Search")
-
-    def query(self) -> str:
-        return self.cleaned_data["q"] if self.is_valid() else ""

@@ -79,7 +79,7 @@ def test_pages_and_states_have_no_serious_violations(
     expect(page.get_by_text("cannot start or end with a hyphen")).to_be_visible()
     found["domain form with errors"] = serious(page)
     page.goto(f"{live_server.url}{lists}/credentials/new/")
-    page.get_by_label("Username").fill("desk-2")
+    page.get_by_label("Username", exact=True).fill("desk-2")
     page.locator("#panel-slot").get_by_role("button", name="Add credential").click()
     expect(page.locator("#secret-value")).to_be_visible()
     found["password shown once"] = serious(page)

@@ -46,8 +46,14 @@ def test_table_and_empty_state(admin_client, account, domain, phones):
     assert "before adding an attachment" not in page
     CredentialAttachment.objects.create(domain=domain, credential_list=phones, purpose="calls")
     page = admin_client.get(url(account)).content.decode()
-    for text in ("Domain", "Credential list", "Authenticates", "Created", "Actions"):
-        assert f">{text}</th>" in page
+    headers = re.findall(r'<th scope="col"[^>]*>(?:<a [^>]*>)?([^<]+)', page)
+    assert [h.strip() for h in headers] == [
+        "Domain",
+        "Credential list",
+        "Authenticates",
+        "Created",
+        "Actions",
+    ]
     assert "acme-hq.sip.twilio.com" in page and "Office phones" in page
     assert ">Calls</span>" in page and "(3 SIP users)" in page
 

@@ -1,0 +1,145 @@
+"""Search, sort and pagination for every table, kept in the query string.
+
+Each state has a URL (?q=&sort=&page=), so links work without JavaScript; with HTMX only the
+table swaps and the URL is pushed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    order: str | None = None  # what to order by; None: not sortable
+    numeric: bool = False
+
+
+class TableForm(forms.Form):
+    q = forms.CharField(required=False, max_length=64)
+    sort = forms.CharField(required=False, max_length=40)
+    page = forms.CharField(required=False, max_length=12)
+
+
+class Table:
+    def __init__(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        path: str,
+        target: str,
+        columns: list[Column],
+        search: list[str],
+        default_sort: str = "-created",
+        per_page: int = PER_PAGE,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.target = target
+        self.columns = columns
+        self.default_sort = default_sort
+        self.extra = extra or {}  # other query parameters a page keeps (a filter)
+        # The table's own page: forms and links of a page that shows it (a create form, say)
+        # search and sort the table there, not at their own URL.
+        self.path = path
+        form = TableForm(request.GET)
+        data = form.cleaned_data if form.is_valid() else {}
+        self.search_error = form.errors.get("q")
+        self.query = (data.get("q") or "").strip()
+        if self.query:
+            queryset = queryset.filter(
+                reduce(or_, (Q(**{f"{field}__icontains": self.query}) for field in search))
+            )
+        by_key = {column.key: column for column in columns if column.order}
+        sort = data.get("sort") or default_sort
+        if sort.lstrip("-") not in by_key:
+            sort = default_sort
+        self.sort = sort
+        column = by_key[sort.lstrip("-")]
+        descending = sort.startswith("-")
+        prefix = "-" if descending else ""
+        queryset = queryset.order_by(f"{prefix}{column.order}", f"{prefix}pk")
+        self.paginator = Paginator(queryset, per_page)
+        requested = data.get("page") or "1"
+        self.page: Page = self.paginator.get_page(requested)
+        self.out_of_range = requested.isdigit() and int(requested) > self.paginator.num_pages
+        self.rows = list(self.page.object_list)
+
+    def url(self, **changes: Any) -> str:
+        state = {"q": self.query, "sort": self.sort, "page": self.page.number, **changes}
+        params = {**self.extra}
+        if state["q"]:
+            params["q"] = state["q"]
+        if state["sort"] != self.default_sort:
+            params["sort"] = state["sort"]
+        if state["page"] and int(state["page"]) > 1:
+            params["page"] = state["page"]
+        return f"{self.path}?{urlencode(params)}" if params else self.path
+
+    @property
+    def headers(self) -> list[dict[str, Any]]:
+        headers = []
+        for column in self.columns:
+            active = self.sort.lstrip("-") == column.key
+            descending = active and self.sort.startswith("-")
+            header: dict[str, Any] = {"label": column.label, "numeric": column.numeric}
+            if column.order:
+                # A click sorts by the column; a second click reverses it.
+                next_sort = column.key if descending or not active else f"-{column.key}"
+                if not active and column.key == "created":
+                    next_sort = "-created"  # newest first is what people want first
+                header |= {
+                    "url": self.url(sort=next_sort, page=1),
+                    "active": active,
+                    "aria_sort": "descending" if descending else "ascending",
+                    "arrow": "↓" if descending else "↑",
+                }
+            headers.append(header)
+        return headers
+
+    @property
+    def page_links(self) -> list[dict[str, Any] | None]:
+        """Page numbers around the current one, with the first and the last; None is a gap."""
+        last = self.paginator.num_pages
+        current = self.page.number
+        numbers = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+        links: list[dict[str, Any] | None] = []
+        for index, number in enumerate(numbers):
+            if index and number - numbers[index - 1] > 1:
+                links.append(None)
+            links.append(
+                {"number": number, "url": self.url(page=number), "current": number == current}
+            )
+        return links
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.url(page=self.page.previous_page_number()) if self.page.has_previous() else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url(page=self.page.next_page_number()) if self.page.has_next() else None
+
+    @property
+    def clear_url(self) -> str:
+        return self.url(q="", page=1)
+
+
+def table_partial(request: HttpRequest, table_target: str, default: str) -> str:
+    """The table alone when HTMX asked to swap it (search, sort, page), else the default."""
+    if request.htmx and request.htmx.target == table_target:
+        return table_target
+    return default
