@@ -83,6 +83,10 @@ class ProviderAccount(models.Model):
                 violation_error_message=ACCOUNT_NAME_TAKEN,
             ),
         ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="account_org_recent"),
+            models.Index(fields=["organization", "name"], name="account_org_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -69,6 +69,11 @@ class SipDomain(models.Model):
                 condition=models.Q(prefix=Lower("prefix")), name="sip_domain_prefix_lower_case"
             ),
         ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="domain_account_recent"),
+            models.Index(fields=["account", "name"], name="domain_account_name"),
+            models.Index(fields=["account", "domain"], name="domain_account_domain"),
+        ]
 
     def __str__(self) -> str:
         return self.domain
@@ -115,6 +120,10 @@ class CredentialList(models.Model):
                 name="credential_list_name_unique",
                 violation_error_message=LIST_NAME_TAKEN,
             ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="list_account_recent"),
+            models.Index(fields=["account", "name"], name="list_account_name"),
         ]
 
     def __str__(self) -> str:
@@ -164,6 +173,12 @@ class Credential(models.Model):
                 name="credential_username_unique_ci",
                 violation_error_message=USERNAME_TAKEN,
             ),
+        ]
+        indexes = [
+            models.Index(fields=["credential_list", "-created_at"], name="credential_list_recent"),
+            models.Index(fields=["credential_list", "username"], name="credential_list_username"),
+            # The connection check and the SIP Users search look usernames up across lists.
+            models.Index(fields=["username"], name="credential_username"),
         ]
 
     def __str__(self) -> str:
@@ -215,6 +230,10 @@ class CredentialAttachment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(purpose__in=Purpose.values), name="attachment_purpose_valid"
             ),
+        ]
+        indexes = [
+            models.Index(fields=["credential_list", "domain"], name="attachment_list_domain"),
+            models.Index(fields=["-created_at"], name="attachment_recent"),
         ]
 
     def __str__(self) -> str:
