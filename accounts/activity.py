@@ -26,6 +26,7 @@ def record(
 ) -> Activity:
     """Call before a delete, while the object still has its primary key."""
     ProviderAccount.objects.filter(pk=account.pk).update(setup_version=F("setup_version") + 1)
+    request.setup_changed = True  # type: ignore[attr-defined]  # see SetupChangedMiddleware
     account.setup_version += 1  # the views answer with the new state in the same request
     return Activity.objects.create(
         organization_id=account.organization_id,

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django_htmx.http import trigger_client_event
 
 
 class OrganizationTimezoneMiddleware:
@@ -36,4 +37,21 @@ class NoStoreForAuthenticatedMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated:
             add_never_cache_headers(response)
+        return response
+
+
+class SetupChangedMiddleware:
+    """After an HTMX write, tells the page that the SIP setup changed ("setup-changed").
+
+    The tabs and setup review listen and refresh themselves with a request of their own, so a
+    write answers at once instead of waiting for the review to be recomputed.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "setup_changed", False) and request.htmx:
+            trigger_client_event(response, "setup-changed")
         return response

@@ -77,6 +77,13 @@ def _list_url(membership: Membership) -> str:
 
 @login_required
 @require_GET
+def session_status(request: HttpRequest) -> HttpResponse:
+    """Whether the session is alive: the cheapest authenticated page (the benchmark's floor)."""
+    return HttpResponse(f"Logged in as {request.user.get_username()}.", content_type="text/plain")
+
+
+@login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user_id=request.user.pk).select_related("organization")
     last = request.session.get("last_org")

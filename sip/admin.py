@@ -8,6 +8,7 @@ from sip.models import Credential, CredentialAttachment, CredentialList, SipDoma
 @admin.register(SipDomain)
 class SipDomainAdmin(admin.ModelAdmin):
     list_display = ["name", "domain", "account", "created_at"]
+    list_per_page = 50
     search_fields = ["name", "domain"]
     list_select_related = ["account"]
     raw_id_fields = ["account"]
@@ -16,6 +17,7 @@ class SipDomainAdmin(admin.ModelAdmin):
 @admin.register(CredentialList)
 class CredentialListAdmin(admin.ModelAdmin):
     list_display = ["name", "account", "created_at"]
+    list_per_page = 50
     search_fields = ["name"]
     list_select_related = ["account"]
     raw_id_fields = ["account"]

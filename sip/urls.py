@@ -11,6 +11,7 @@ CREDENTIAL = LIST + "credentials/<int:credential_id>/"
 
 urlpatterns = [
     path("", views.account_detail, name="account-detail"),
+    path("nav/", views.account_nav, name="account-nav"),
     path("domains/", views.domain_list, name="domain-list"),
     path("domains/new/", views.domain_create, name="domain-create"),
     path("domains/<int:domain_id>/edit/", views.domain_update, name="domain-update"),

@@ -73,6 +73,19 @@ def _account_context(membership: Membership, account: ProviderAccount, tab: str)
     }
 
 
+TABS = ("domains", "credential-lists", "attachments", "sip-users", "activity")
+
+
+@login_required
+@require_GET
+def account_nav(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """The tabs and the setup review alone: the page reloads them after a change."""
+    membership, account = get_account(request, org_slug, account_id)
+    tab = request.GET.get("tab", "")
+    context = _account_context(membership, account, tab if tab in TABS else "domains")
+    return render(request, "sip/_tabs.html", context)
+
+
 @login_required
 @require_GET
 def account_detail(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:

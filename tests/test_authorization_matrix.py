@@ -29,6 +29,7 @@ EXPECTATIONS = {
     "accounts:account-update": WRITE,
     "accounts:account-delete": WRITE,
     "sip:account-detail": REDIRECT,
+    "sip:account-nav": READ,
     "sip:domain-list": READ,
     "sip:domain-create": WRITE,
     "sip:domain-update": WRITE,
@@ -49,7 +50,7 @@ EXPECTATIONS = {
     "sip:activity-list": READ,
 }
 # Outside an organization; each has its own test below.
-OTHERS = {"home", "login", "logout"}
+OTHERS = {"home", "login", "logout", "session-status"}
 
 
 def url_names(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
@@ -202,6 +203,9 @@ def test_home_login_logout(world, admin_user):
     client = client_for(admin_user)
     assert client.get("/").status_code == 302
     assert client.get("/login/").status_code == 302  # already logged in
+    assert client.get("/session/").content == b"Logged in as alice."
+    assert client.post("/session/").status_code == 405
+    assert Client().get("/session/").status_code == 302
     assert client.post("/logout/").status_code == 302
 
 

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.OrganizationTimezoneMiddleware",
     "accounts.middleware.NoStoreForAuthenticatedMiddleware",
+    "accounts.middleware.SetupChangedMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]

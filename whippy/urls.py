@@ -14,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/", account_views.session_status, name="session-status"),
     path("o/<slug:org_slug>/accounts/", include("accounts.urls")),
     path("o/<slug:org_slug>/accounts/<int:account_id>/", include("sip.urls")),
     path("django-admin/", admin.site.urls),

@@ -39,6 +39,8 @@ def test_add_domain_inline_with_live_preview(login, admin_user, empty_account):
     expect(page.get_by_text("No SIP Domains Found")).to_have_count(0)
     expect(page.locator("#messages")).to_contain_text("SIP domain “Branch office” added")
     expect(page.get_by_label("Name", exact=True)).to_have_value("")  # ready for the next entry
+    # The tabs and the setup review refresh themselves after the change.
+    expect(page.get_by_text("Setup review: 1 warning")).to_be_visible()
     assert still_same_page(page)
     assert SipDomain.objects.get().domain == "branch-1.sip.telnyx.com"
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from accounts.models import ProviderAccount
 from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
 from sip.review import review_account, review_accounts
@@ -69,12 +71,24 @@ def test_tabs_and_accounts_page_show_warning_counts(admin_client, account):
     assert "3 warnings</a>" in accounts_page
 
 
-def test_review_updates_out_of_band_after_a_write(admin_client, account):
+def test_a_write_tells_the_page_to_refresh_the_review(admin_client, account):
     response = admin_client.post(
         f"/o/acme/accounts/{account.pk}/domains/new/",
         {"name": "HQ", "prefix": "hq"},
         headers={"HX-Request": "true"},
     )
-    html = response.content.decode()
-    assert '<div id="account-nav" hx-swap-oob="true">' in html
-    assert "Setup review: 1 warning" in html
+    assert response["HX-Trigger"] == '{"setup-changed": {}}'
+    html = admin_client.get(f"/o/acme/accounts/{account.pk}/domains/").content.decode()
+    assert f'hx-get="/o/acme/accounts/{account.pk}/nav/?tab=domains"' in html
+    assert 'hx-trigger="setup-changed from:body"' in html
+    nav = admin_client.get(f"/o/acme/accounts/{account.pk}/nav/?tab=attachments").content.decode()
+    assert "Setup review: 1 warning" in nav
+    assert re.search(r'id="tab-attachments"[^>]*aria-selected="true"', nav)
+    assert "<html" not in nav
+    # A refused write triggers nothing.
+    refused = admin_client.post(
+        f"/o/acme/accounts/{account.pk}/domains/new/",
+        {"name": "HQ", "prefix": "-bad"},
+        headers={"HX-Request": "true"},
+    )
+    assert "HX-Trigger" not in refused

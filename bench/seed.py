@@ -1,0 +1,151 @@
+"""Seeds the benchmark dataset into SQLite or the PostgreSQL of DATABASE_URL.
+
+One big provider account (Telnyx: no published limits) with 1,000 SIP domains, 1,000 credential
+lists, 100,000 credentials and 5,000 attachments, plus 200 small accounts. Idempotent: a second
+run finds the data and does nothing (--reset deletes it first).
+
+    DATABASE_URL=... .venv/bin/python bench/seed.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whippy.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from accounts.models import Membership, Organization, ProviderAccount, Role  # noqa: E402
+from sip.digest import ha1_md5, ha1_sha256  # noqa: E402
+from sip.models import (  # noqa: E402
+    Credential,
+    CredentialAttachment,
+    CredentialList,
+    Purpose,
+    SipDomain,
+)
+
+ORG = "bench"
+USERNAME = "bench"
+PASSWORD = "bench-login-password"
+DOMAINS, LISTS, CREDENTIALS, ATTACHMENTS, SMALL = 1_000, 1_000, 100_000, 5_000, 200
+BATCH = 5_000
+
+
+def big_account() -> ProviderAccount | None:
+    return ProviderAccount.objects.filter(organization__slug=ORG, name="Big").first()
+
+
+@transaction.atomic
+def seed() -> ProviderAccount:
+    org = Organization.objects.create(name="Benchmark Inc", slug=ORG)
+    User = get_user_model()
+    user = User.objects.filter(username=USERNAME).first() or User(username=USERNAME)
+    user.is_staff = user.is_superuser = True  # the Django admin is measured too
+    user.set_password(PASSWORD)
+    user.save()
+    Membership.objects.create(user=user, organization=org, role=Role.ADMIN)
+    big = ProviderAccount.objects.create(organization=org, name="Big", provider="telnyx")
+
+    domains = SipDomain.objects.bulk_create(
+        (
+            SipDomain(
+                account=big, name=f"Domain {i}", prefix=f"dom-{i}", domain=f"dom-{i}.sip.telnyx.com"
+            )
+            for i in range(DOMAINS)
+        ),
+        batch_size=BATCH,
+    )
+    lists = CredentialList.objects.bulk_create(
+        (CredentialList(account=big, name=f"List {i}", name_key=f"list{i}") for i in range(LISTS)),
+        batch_size=BATCH,
+    )
+    per_list = CREDENTIALS // LISTS
+    realm = big.provider_info.realm
+
+    def credentials():
+        for index, credential_list in enumerate(lists):
+            for j in range(per_list):
+                username = f"user-{index}-{j}"
+                password = f"Bench-Pass-{index}-{j}"
+                yield Credential(
+                    credential_list=credential_list,
+                    username=username,
+                    ha1_md5=ha1_md5(username, realm, password),
+                    ha1_sha256=ha1_sha256(username, realm, password),
+                )
+
+    Credential.objects.bulk_create(credentials(), batch_size=BATCH)
+    # Five attachments per domain: lists i..i+2 for calls, i..i+1 for registrations.
+    attachments = []
+    for i, domain in enumerate(domains):
+        for k in range(3):
+            attachments.append((domain, lists[(i + k) % LISTS], Purpose.CALLS))
+        for k in range(2):
+            attachments.append((domain, lists[(i + k) % LISTS], Purpose.REGISTRATIONS))
+    CredentialAttachment.objects.bulk_create(
+        (
+            CredentialAttachment(domain=d, credential_list=cl, purpose=p)
+            for d, cl, p in attachments[:ATTACHMENTS]
+        ),
+        batch_size=BATCH,
+    )
+    for n in range(SMALL):
+        small = ProviderAccount.objects.create(
+            organization=org, name=f"Small {n}", provider="twilio"
+        )
+        domain = SipDomain.objects.create(account=small, name="Office", prefix=f"small-{n}")
+        phones = CredentialList.objects.create(account=small, name="Phones")
+        Credential.objects.create(
+            credential_list=phones,
+            username="desk",
+            ha1_md5=ha1_md5("desk", small.provider_info.realm, "Desk-Pass-1234"),
+            ha1_sha256=ha1_sha256("desk", small.provider_info.realm, "Desk-Pass-1234"),
+        )
+        CredentialAttachment.objects.create(
+            domain=domain, credential_list=phones, purpose=Purpose.CALLS
+        )
+    return big
+
+
+@transaction.atomic
+def reset() -> None:
+    # Accounts protect their setup, so delete bottom-up.
+    CredentialAttachment.objects.filter(domain__account__organization__slug=ORG).delete()
+    Credential.objects.filter(credential_list__account__organization__slug=ORG).delete()
+    CredentialList.objects.filter(account__organization__slug=ORG).delete()
+    SipDomain.objects.filter(account__organization__slug=ORG).delete()
+    Organization.objects.filter(slug=ORG).delete()
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    if "--reset" in sys.argv:
+        reset()
+    existing = big_account()
+    if existing is not None:
+        print(f"Benchmark data already seeded (account {existing.pk}); --reset to seed again.")
+        return
+    started = time.perf_counter()
+    big = seed()
+    elapsed = time.perf_counter() - started
+    print(
+        f"Seeded {DOMAINS:,} domains, {LISTS:,} lists, {CREDENTIALS:,} credentials, "
+        f"{ATTACHMENTS:,} attachments and {SMALL} small accounts in {elapsed:.1f} s "
+        f"(account {big.pk})."
+    )
+
+
+if __name__ == "__main__":
+    main()
