@@ -1,5 +1,5 @@
-"""Recording changes. Views call record() in the same transaction as the change
-(ATOMIC_REQUESTS), so a change and its record land together or not at all."""
+"""Recording changes. Write views run in a transaction (transaction.atomic) and call record()
+in it, so a change and its record land together or not at all."""
 
 from __future__ import annotations
 

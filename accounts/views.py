@@ -107,6 +107,7 @@ def account_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     membership = get_membership(request, org_slug, admin=True)
     blank = ProviderAccount(organization=membership.organization)
@@ -137,6 +138,7 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def account_update(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership = get_membership(request, org_slug, admin=True)
     account = get_object_or_404(
@@ -170,6 +172,7 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership = get_membership(request, org_slug, admin=True)
     if request.method == "POST" and not lock(ProviderAccount, account_id):

@@ -81,6 +81,7 @@ def seed() -> ProviderAccount:
                 password = f"Bench-Pass-{index}-{j}"
                 yield Credential(
                     credential_list=credential_list,
+                    account=big,
                     username=username,
                     ha1_md5=ha1_md5(username, realm, password),
                     ha1_sha256=ha1_sha256(username, realm, password),

@@ -52,7 +52,7 @@ def check_connection(
 
     attach_url = url("attachment-create") + f"?domain={domain.pk}"
     credentials = list(
-        Credential.objects.filter(credential_list__account=account, username=username)
+        Credential.objects.filter(account=account, username=username)
         .select_related("credential_list")
         .order_by("credential_list__name")
     )
@@ -68,9 +68,9 @@ def check_connection(
     similar: list[str] = []
     if not credentials:
         similar = list(
-            Credential.objects.filter(
-                credential_list__account=account, username__iexact=username
-            ).values_list("username", flat=True)[:3]
+            Credential.objects.filter(account=account, username__iexact=username).values_list(
+                "username", flat=True
+            )[:3]
         )
 
     verdicts = []

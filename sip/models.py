@@ -153,6 +153,11 @@ class Credential(models.Model):
     credential_list = models.ForeignKey(
         CredentialList, on_delete=models.CASCADE, related_name="credentials"
     )
+    # The list's account, copied in so the SIP Users tab pages through 100,000 credentials of an
+    # account on one index instead of sorting them all.
+    account = models.ForeignKey(
+        ProviderAccount, on_delete=models.CASCADE, related_name="+", editable=False
+    )
     username = models.CharField(
         max_length=32,
         validators=[validate_sip_username],
@@ -177,12 +182,20 @@ class Credential(models.Model):
         indexes = [
             models.Index(fields=["credential_list", "-created_at"], name="credential_list_recent"),
             models.Index(fields=["credential_list", "username"], name="credential_list_username"),
+            models.Index(
+                fields=["account", "-created_at", "-id"], name="credential_account_recent"
+            ),
             # The connection check and the SIP Users search look usernames up across lists.
-            models.Index(fields=["username"], name="credential_username"),
+            models.Index(fields=["account", "username"], name="credential_account_username"),
         ]
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs) -> None:
+        if self.account_id is None:
+            self.account_id = self.credential_list.account_id
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if not self.username or self.credential_list_id is None:

@@ -115,7 +115,7 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
     # Only usernames found in two or more lists of an account can be ambiguous: finding those
     # first keeps this to a small join on accounts with 100,000 credentials.
     repeated = (
-        Credential.objects.filter(credential_list__account_id__in=by_id)
+        Credential.objects.filter(account_id__in=by_id)
         .values("username")
         .annotate(lists=Count("credential_list_id"))
         .filter(lists__gt=1)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Prefetch, ProtectedError, QuerySet
+from django.db.models import Count, Prefetch, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -66,6 +66,7 @@ def _account_context(membership: Membership, account: ProviderAccount, tab: str)
         "organization": membership.organization,
         "account": account,
         "provider": account.provider_info,
+        "lists_url": _tab_url("credentiallist-list", account),
         "can_edit": membership.is_admin,
         "tab": tab,
         "slot": None,
@@ -142,6 +143,7 @@ def domain_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     if request.method == "POST":
@@ -174,6 +176,7 @@ def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def domain_update(
     request: HttpRequest, org_slug: str, account_id: int, domain_id: int
 ) -> HttpResponse:
@@ -208,6 +211,7 @@ def domain_update(
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def domain_delete(
     request: HttpRequest, org_slug: str, account_id: int, domain_id: int
 ) -> HttpResponse:
@@ -299,6 +303,9 @@ def _lists_context(
     )
     for credential_list in table.rows:
         credential_list.attached_domains = attached_domains(credential_list)
+        credential_list.attached_names = ", ".join(
+            d.domain for d in credential_list.attached_domains
+        )
     return {
         **_account_context(membership, account, "credential-lists"),
         "table": table,
@@ -325,6 +332,7 @@ def credential_list_list(request: HttpRequest, org_slug: str, account_id: int) -
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def credential_list_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     if request.method == "POST":
@@ -357,6 +365,7 @@ def credential_list_create(request: HttpRequest, org_slug: str, account_id: int)
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def credential_list_update(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
@@ -394,6 +403,7 @@ def credential_list_update(
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def credential_list_delete(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
@@ -502,6 +512,7 @@ def credential_list_detail(
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def credential_create(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
@@ -552,6 +563,7 @@ def credential_create(
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def credential_rotate(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
 ) -> HttpResponse:
@@ -592,6 +604,7 @@ def credential_rotate(
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def credential_delete(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
 ) -> HttpResponse:
@@ -646,10 +659,8 @@ ATTACHMENT_COLUMNS = [
 def _attachments_context(
     request: HttpRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    attachments = (
-        CredentialAttachment.objects.filter(domain__account=account)
-        .select_related("domain", "credential_list")
-        .annotate(credential_count=count_of(Credential, "credential_list", via="credential_list"))
+    attachments = CredentialAttachment.objects.filter(domain__account=account).select_related(
+        "domain", "credential_list"
     )
     table = Table(
         request,
@@ -659,6 +670,17 @@ def _attachments_context(
         columns=ATTACHMENT_COLUMNS,
         search=["domain__domain", "credential_list__name"],
     )
+    # SIP users per list, for this page's lists only: one grouped query.
+    counts = dict(
+        Credential.objects.filter(
+            credential_list_id__in={row.credential_list_id for row in table.rows}
+        )
+        .values("credential_list_id")
+        .annotate(n=Count("pk"))
+        .values_list("credential_list_id", "n")
+    )
+    for row in table.rows:
+        row.credential_count = counts.get(row.credential_list_id, 0)
     return {
         **_account_context(membership, account, "attachments"),
         "table": table,
@@ -715,6 +737,7 @@ def _attached_message(added: list[CredentialAttachment], existing: list[Purpose]
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     # Links from the setup review and the connection check preselect the domain or list.
@@ -780,6 +803,7 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@transaction.atomic
 def attachment_delete(
     request: HttpRequest, org_slug: str, account_id: int, attachment_id: int
 ) -> HttpResponse:
@@ -847,9 +871,7 @@ def _sip_users_context(
 ) -> dict[str, Any]:
     table = Table(
         request,
-        Credential.objects.filter(credential_list__account=account).select_related(
-            "credential_list"
-        ),
+        Credential.objects.filter(account=account).select_related("credential_list"),
         path=_tab_url("sip-user-list", account),
         target="sip-user-table",
         columns=SIP_USER_COLUMNS,
@@ -915,16 +937,18 @@ def connection_check(request: HttpRequest, org_slug: str, account_id: int) -> Ht
                 "domain": form.cleaned_data["domain"].pk,
             },
         )
-    context = _sip_users_context(
-        request,
-        membership,
-        account,
-        form=form,
-        slot="check",
-        verdicts=verdicts,
-        checked_username=checked_username,
-        checked_domain=checked_domain,
-    )
+    check = {
+        "form": form,
+        "slot": "check",
+        "verdicts": verdicts,
+        "checked_username": checked_username,
+        "checked_domain": checked_domain,
+    }
+    if request.htmx:
+        # Only the check panel is swapped: the SIP users table is not needed.
+        context = {**_account_context(membership, account, "sip-users"), **check}
+    else:
+        context = _sip_users_context(request, membership, account, **check)
     return render_page(request, SIP_USERS, "check-form", context)
 
 

@@ -97,7 +97,13 @@ def fill_lists(account, lists: int, credentials: int) -> CredentialList:
     from sip.models import Credential
 
     Credential.objects.bulk_create(
-        Credential(credential_list=created[0], username=f"u{i}", ha1_md5="x", ha1_sha256="y")
+        Credential(
+            credential_list=created[0],
+            account=account,
+            username=f"u{i}",
+            ha1_md5="x",
+            ha1_sha256="y",
+        )
         for i in range(credentials)
     )
     return created[0]
@@ -139,7 +145,13 @@ def test_support_tools_fixed_queries(admin_client, org, django_assert_num_querie
         lists = CredentialList.objects.filter(account=account)
         for cl in lists:
             Credential.objects.bulk_create(
-                Credential(credential_list=cl, username=f"u{i}", ha1_md5="x", ha1_sha256="y")
+                Credential(
+                    credential_list=cl,
+                    account=account,
+                    username=f"u{i}",
+                    ha1_md5="x",
+                    ha1_sha256="y",
+                )
                 for i in range(size)
             )
         for i in range(size):

@@ -53,7 +53,11 @@ def build_lists(ctx, n):
 def build_credentials(ctx, n):
     Credential.objects.bulk_create(
         Credential(
-            credential_list=ctx["list"], username=f"item-{i:03}", ha1_md5="x", ha1_sha256="y"
+            credential_list=ctx["list"],
+            account=ctx["account"],
+            username=f"item-{i:03}",
+            ha1_md5="x",
+            ha1_sha256="y",
         )
         for i in range(n)
     )

@@ -118,8 +118,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# A change and its activity record are written together or not at all.
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers wait for the lock instead of failing with "database is locked", and readers
+    # do not block writers (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Per process: it holds setup reviews keyed by a version from the database, never the truth.

@@ -76,7 +76,12 @@ class Table:
         requested = data.get("page") or "1"
         self.page: Page = self.paginator.get_page(requested)
         self.out_of_range = requested.isdigit() and int(requested) > self.paginator.num_pages
-        self.rows = list(self.page.object_list)
+        # Two steps, so a deep page walks an index for its keys and then reads only its own
+        # rows (with their annotations and prefetches), instead of reading every row before it.
+        start = (self.page.number - 1) * per_page
+        keys = list(queryset.values_list("pk", flat=True)[start : start + per_page])
+        by_key = {row.pk: row for row in queryset.filter(pk__in=keys)} if keys else {}
+        self.rows = [by_key[key] for key in keys if key in by_key]
 
     def url(self, **changes: Any) -> str:
         state = {"q": self.query, "sort": self.sort, "page": self.page.number, **changes}

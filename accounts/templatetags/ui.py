@@ -4,8 +4,7 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -16,9 +15,9 @@ def when(value: datetime | None) -> SafeString | str:
     if value is None:
         return "—"
     local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        value.isoformat(),
-        local.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        local.strftime("%b %-d, %Y"),
+    # Digits, letters and punctuation only: nothing here needs escaping (and tables call this
+    # a hundred times a page).
+    return mark_safe(  # noqa: S308
+        f'<time datetime="{value.isoformat()}" title="{local:%Y-%m-%d %H:%M:%S %Z}">'
+        f"{local:%b} {local.day}, {local.year}</time>"
     )

@@ -177,7 +177,13 @@ def test_rotate_form_generates_or_validates(phones):
 
 def test_limit_of_credentials_per_list(phones):
     Credential.objects.bulk_create(
-        Credential(credential_list=phones, username=f"u{i}", ha1_md5="x", ha1_sha256="y")
+        Credential(
+            credential_list=phones,
+            account=phones.account,
+            username=f"u{i}",
+            ha1_md5="x",
+            ha1_sha256="y",
+        )
         for i in range(1000)
     )
     form = credential_form(phones, username="one-more")

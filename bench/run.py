@@ -1,0 +1,374 @@
+"""The benchmark: this app's pages against the framework's floor and Django's admin.
+
+Seeds the dataset (bench/seed.py), starts the app under gunicorn with production settings
+(2 workers), drives each page with wrk (concurrency 8) as a second process, and prints one
+markdown table: requests per second, p50/p99 latency, the ratios to the floor and to the admin
+changelist, bytes and SQL queries per page, then the targets.
+
+    apt-get install -y wrk
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/whippy_bench .venv/bin/python bench/run.py
+    .venv/bin/python bench/run.py            # SQLite, in bench/bench.sqlite3
+
+BENCH_SECONDS sets how long each page is driven (default 5).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'bench.sqlite3'}")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whippy.settings")
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+CONNECTIONS = 8
+PRODUCTION = {
+    "DEBUG": "false",
+    "HTTPS": "false",  # plain HTTP on loopback; everything else as in production
+    "STATIC_MANIFEST": "true",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "CONN_MAX_AGE": "600",
+    "LOG_LEVEL": "WARNING",
+    "AXES_FAILURE_LIMIT": "1000",
+}
+
+
+@dataclass
+class Scenario:
+    label: str
+    path: str
+    group: str  # what it is compared with: floor, admin-domains, admin-lists, tab, check, write
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None  # a POST body; "{n}" becomes a number unique per request
+    result: dict = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, **PRODUCTION}
+    python = sys.executable
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    gunicorn = str(Path(python).with_name("gunicorn"))
+    log = (ROOT / "bench" / "server.log").open("w")  # errors, if any, land here
+    server = subprocess.Popen(
+        [gunicorn, "whippy.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def log_in(base: str, username: str, password: str) -> tuple[str, str]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
+    opener.open(f"{base}/login/", data)
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit("could not log in as the benchmark user")
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    return cookie, cookies["csrftoken"]
+
+
+def fetch_bytes(base: str, scenario: Scenario, cookie: str, csrf: str) -> int:
+    headers = {"Cookie": cookie, **scenario.headers}
+    data = None
+    if scenario.body is not None:
+        headers |= {"X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded"}
+        data = scenario.body.replace("{n}", f"size-{time.time_ns()}").encode()
+    request = urllib.request.Request(base + scenario.path, data=data, headers=headers)
+    with urllib.request.urlopen(request) as response:
+        return len(response.read())
+
+
+LUA_POST = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.gsub(BODY, "{n}", tostring(math.random(1, 2147483647)) .. "-" .. counter)
+  return wrk.format("POST", nil, nil, body)
+end
+"""
+
+LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+
+
+def to_ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def drive(base: str, scenario: Scenario, cookie: str, csrf: str, seconds: int) -> dict:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    command += ["-H", f"Cookie: {cookie}"]
+    for name, value in scenario.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    script = None
+    if scenario.body is not None:
+        command += ["-H", f"X-CSRFToken: {csrf}"]
+        command += ["-H", "Content-Type: application/x-www-form-urlencoded"]
+        body = scenario.body.replace("\\", "\\\\").replace('"', '\\"')
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(f'BODY = "{body}"\n{LUA_POST}')
+        command += ["-s", script.name]
+    output = subprocess.run(
+        [*command, base + scenario.path], capture_output=True, text=True, check=True
+    ).stdout
+    if script:
+        os.unlink(script.name)
+    latencies = {p: to_ms(v, u) for p, v, u in LATENCY.findall(output)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latencies["50"],
+        "p99": latencies["99"],
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def scenarios(ids: dict) -> list[Scenario]:
+    account = f"/o/bench/accounts/{ids['account']}"
+    lists = f"{account}/credential-lists/{ids['list']}/"
+    htmx = {"HX-Request": "true"}
+    out = [
+        Scenario("Floor: authenticated trivial page", "/session/", "floor"),
+        Scenario(
+            "Django admin: SIP domains changelist",
+            f"/django-admin/sip/sipdomain/?account={ids['account']}",
+            "admin-domains",
+        ),
+        Scenario(
+            "Django admin: credential lists changelist",
+            f"/django-admin/sip/credentiallist/?account={ids['account']}",
+            "admin-lists",
+        ),
+    ]
+    tabs = [
+        ("Domains", f"{account}/domains/", "domain-table", "admin-domains", "dom-42", 20),
+        (
+            "Credential Lists",
+            f"{account}/credential-lists/",
+            "list-table",
+            "admin-lists",
+            "List 42",
+            20,
+        ),
+        ("List page (credentials)", lists, "credential-table", "admin-lists", "user-", 2),
+        (
+            "Credential Attachments",
+            f"{account}/attachments/",
+            "attachment-table",
+            "admin-domains",
+            "dom-42",
+            100,
+        ),
+        ("SIP Users", f"{account}/sip-users/", "sip-user-table", "admin-domains", "user-42-", 2000),
+    ]
+    for label, path, target, admin, term, deep in tabs:
+        out += [
+            Scenario(f"{label}: full page", path, admin),
+            Scenario(f"{label}: HTMX tab switch", path, admin, htmx),
+            Scenario(f"{label}: HTMX table swap", path, admin, {**htmx, "HX-Target": target}),
+            Scenario(f"{label}: full page, deep page {deep}", f"{path}?page={deep}", admin),
+            Scenario(
+                f"{label}: full page, search",
+                f"{path}?{urllib.parse.urlencode({'q': term})}",
+                admin,
+            ),
+        ]
+    out += [
+        Scenario(
+            "Connection check (HTMX POST)",
+            f"{account}/sip-users/check/",
+            "check",
+            htmx,
+            body=urllib.parse.urlencode(
+                {"username": "user-42-7", "domain": ids["domain"], "password": "Bench-Pass-42-7"}
+            ),
+        ),
+        Scenario(
+            "Inline create: credential list (HTMX POST)",
+            f"{account}/credential-lists/new/",
+            "write",
+            htmx,
+            body="name=Bench+{n}",
+        ),
+    ]
+    return out
+
+
+def count_queries(all_scenarios: list[Scenario], username: str) -> None:
+    """SQL queries per page, measured in-process on the same database with Django's client."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    setup_test_environment()
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    for scenario in all_scenarios:
+        headers = {**scenario.headers}
+        with CaptureQueriesContext(connection) as captured:
+            if scenario.body is None:
+                client.get(scenario.path, headers=headers)
+            else:
+                data = dict(urllib.parse.parse_qsl(scenario.body.replace("{n}", "count")))
+                client.post(scenario.path, data, headers=headers)
+        # Savepoints and the request's transaction are bookkeeping, not queries.
+        scenario.result["queries"] = sum(
+            1
+            for query in captured.captured_queries
+            if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))
+        )
+
+
+def report(all_scenarios: list[Scenario], seed_line: str) -> bool:
+    by_group = {s.group: s for s in all_scenarios if s.label.startswith(("Floor", "Django admin"))}
+    floor = by_group["floor"].result["rps"]
+    engine = os.environ["DATABASE_URL"].split(":", 1)[0]
+    print(
+        f"\n## Benchmark ({engine}, gunicorn 2 workers, wrk concurrency {CONNECTIONS}, "
+        f"{SECONDS} s a page)\n"
+    )
+    print(seed_line + "\n")
+    print("| page | req/s | p50 ms | p99 ms | × floor | × admin | bytes | SQL queries |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in all_scenarios:
+        r = s.result
+        admin = by_group.get(s.group if s.group.startswith("admin") else "admin-domains")
+        versus_admin = (
+            r["rps"] / admin.result["rps"] if admin and s.group not in ("floor",) else None
+        )
+        errors = f" ({r['errors']} errors)" if r["errors"] else ""
+        print(
+            f"| {s.label}{errors} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+            f"{r['rps'] / floor:.2f} | {versus_admin:.2f} | {r['bytes']:,} | {r['queries']} |"
+            if versus_admin is not None
+            else f"| {s.label}{errors} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+            f"{r['rps'] / floor:.2f} | – | {r['bytes']:,} | {r['queries']} |"
+        )
+
+    print("\n### Targets\n")
+    ok = True
+
+    def target(passed: bool, text: str) -> None:
+        nonlocal ok
+        ok = ok and passed
+        print(f"- {'PASS' if passed else 'MISS'}: {text}")
+
+    tabs = [
+        s
+        for s in all_scenarios
+        if s.group.startswith("admin") and ":" in s.label and not s.label.startswith("Django admin")
+    ]
+    for s in tabs:
+        admin = by_group[s.group].result["rps"]
+        r = s.result
+        target(
+            r["rps"] >= 3 * admin, f"{s.label}: {r['rps']:.0f} req/s ≥ 3 × admin ({3 * admin:.0f})"
+        )
+        target(
+            r["rps"] >= 0.25 * floor,
+            f"{s.label}: {r['rps']:.0f} req/s ≥ 25% of the floor ({0.25 * floor:.0f})",
+        )
+    for s in all_scenarios:
+        target(s.result["p99"] < 100, f"{s.label}: p99 {s.result['p99']:.1f} ms < 100 ms")
+    full = {s.label.split(":")[0]: s for s in all_scenarios if s.label.endswith(": full page")}
+    for s in all_scenarios:
+        if "HTMX" in s.label and s.label.split(":")[0] in full:
+            whole = full[s.label.split(":")[0]].result["bytes"]
+            target(
+                s.result["bytes"] <= whole / 2,
+                f"{s.label}: {s.result['bytes']:,} bytes ≤ half the full page ({whole / 2:,.0f})",
+            )
+    check = next(s for s in all_scenarios if s.group == "check").result["rps"]
+    target(
+        check >= 0.5 * floor,
+        f"Connection check: {check:.0f} req/s ≥ 50% of the floor ({0.5 * floor:.0f})",
+    )
+    return ok
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    seeded = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "seed.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    import django
+
+    django.setup()
+    from accounts.models import ProviderAccount
+
+    big = ProviderAccount.objects.get(organization__slug="bench", name="Big")
+    ids = {
+        "account": big.pk,
+        "list": big.credential_lists.order_by("pk").values_list("pk", flat=True)[42],
+        "domain": big.sip_domains.get(prefix="dom-42").pk,
+    }
+    from django.db import connections
+
+    connections.close_all()
+    all_scenarios = scenarios(ids)
+    port = free_port()
+    server = start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        from bench.seed import PASSWORD, USERNAME
+
+        cookie, csrf = log_in(base, USERNAME, PASSWORD)
+        for scenario in all_scenarios:
+            drive(base, scenario, cookie, csrf, 1)  # warm up: caches, connections
+            scenario.result = drive(base, scenario, cookie, csrf, SECONDS)
+            scenario.result["bytes"] = fetch_bytes(base, scenario, cookie, csrf)
+            print(f"  {scenario.label}: {scenario.result['rps']:.0f} req/s", file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    count_queries(all_scenarios, USERNAME)
+    ok = report(all_scenarios, seeded)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
