@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 
 from accounts.models import ProviderAccount
 from sip.digest import (
@@ -206,8 +207,14 @@ class ConnectionCheckForm(forms.Form):
             attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
         ),
     )
-    domain = forms.ModelChoiceField(
-        label="SIP domain", queryset=SipDomain.objects.none(), empty_label="Choose a SIP domain"
+    # Typed, not picked from a list: an account can have a thousand domains.
+    domain = forms.CharField(
+        label="SIP domain",
+        max_length=253,
+        help_text="The full domain or its prefix, as the phone is set up.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
     password = forms.CharField(
         label="Password (optional)",
@@ -220,6 +227,15 @@ class ConnectionCheckForm(forms.Form):
 
     def __init__(self, *args, account: ProviderAccount, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["domain"].queryset = SipDomain.objects.filter(account=account).order_by(
-            "domain"
+        self.account = account
+
+    def clean_domain(self) -> SipDomain:
+        typed = self.cleaned_data["domain"].strip().lower()
+        domain = (
+            SipDomain.objects.filter(account=self.account)
+            .filter(models.Q(domain=typed) | models.Q(prefix=typed))
+            .first()
         )
+        if domain is None:
+            raise forms.ValidationError(f"This account has no SIP domain “{typed}”.")
+        return domain

@@ -932,10 +932,7 @@ def connection_check(request: HttpRequest, org_slug: str, account_id: int) -> Ht
         # A fresh form keeps what was asked, without the password.
         form = ConnectionCheckForm(
             account=account,
-            initial={
-                "username": form.cleaned_data["username"],
-                "domain": form.cleaned_data["domain"].pk,
-            },
+            initial={"username": checked_username, "domain": checked_domain.domain},
         )
     check = {
         "form": form,

@@ -171,7 +171,7 @@ def test_support_tools_fixed_queries(admin_client, org, django_assert_num_querie
         with CaptureQueriesContext(connection) as ctx:
             response = admin_client.post(
                 f"/o/acme/accounts/{account.pk}/sip-users/check/",
-                {"username": "u0", "domain": domain.pk, "password": "Some-Pass-1234"},
+                {"username": "u0", "domain": domain.prefix, "password": "Some-Pass-1234"},
             )
         assert "cannot authenticate" in response.content.decode() or "can authenticate" in (
             response.content.decode()

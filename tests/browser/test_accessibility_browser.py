@@ -84,7 +84,7 @@ def test_pages_and_states_have_no_serious_violations(
     expect(page.locator("#secret-value")).to_be_visible()
     found["password shown once"] = serious(page)
     page.goto(f"{live_server.url}{a}/sip-users/check/?username=desk")
-    page.get_by_label("SIP domain").select_option(label="acme-hq.sip.twilio.com")
+    page.get_by_label("SIP domain").fill("acme-hq")
     page.get_by_role("button", name="Check", exact=True).click()
     expect(page.locator(".verdict").first).to_be_visible()
     found["connection check verdict"] = serious(page)

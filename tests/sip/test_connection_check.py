@@ -153,7 +153,7 @@ def check_url(account) -> str:
 
 def test_check_as_plain_post_and_htmx(admin_client, account, setup):
     attach(setup["hq"], setup["phones"], Purpose.CALLS)
-    data = {"username": "desk", "domain": setup["hq"].pk, "password": ""}
+    data = {"username": "desk", "domain": setup["hq"].domain, "password": ""}
     plain = admin_client.post(check_url(account), data)
     assert plain.status_code == 200 and b"<html" in plain.content
     partial = admin_client.post(check_url(account), data, headers=HTMX)
@@ -165,6 +165,15 @@ def test_check_as_plain_post_and_htmx(admin_client, account, setup):
         assert "no-store" in response["Cache-Control"]
 
 
+def test_domain_is_typed_as_full_domain_or_prefix(admin_client, account, setup):
+    attach(setup["hq"], setup["phones"], Purpose.CALLS)
+    for typed in ("hq", "HQ.sip.twilio.com", " hq.sip.twilio.com "):
+        html = admin_client.post(check_url(account), {"username": "desk", "domain": typed}).content
+        assert "Calls: can authenticate" in html.decode(), typed
+    unknown = admin_client.post(check_url(account), {"username": "desk", "domain": "nowhere"})
+    assert "This account has no SIP domain “nowhere”." in unknown.content.decode()
+
+
 def test_check_form_prefills_from_row_link(admin_client, account, setup):
     html = admin_client.get(check_url(account) + "?username=desk").content.decode()
     assert 'name="username" value="desk"' in html
@@ -174,10 +183,11 @@ def test_check_invalid_input_is_a_message_not_an_error(admin_client, account, se
     theirs = ProviderAccount.objects.create(organization=other_org, name="T", provider="twilio")
     their_domain = SipDomain.objects.create(account=theirs, name="T", prefix="theirs")
     for data in (
-        {"username": "", "domain": setup["hq"].pk},
-        {"username": "desk", "domain": their_domain.pk},
+        {"username": "", "domain": setup["hq"].domain},
+        {"username": "desk", "domain": their_domain.domain},
         {"username": "desk", "domain": "nope"},
-        {"username": "x" * 100, "domain": setup["hq"].pk},
+        {"username": "desk", "domain": ""},
+        {"username": "x" * 100, "domain": setup["hq"].domain},
     ):
         response = admin_client.post(check_url(account), data)
         assert response.status_code == 200
@@ -187,7 +197,7 @@ def test_check_invalid_input_is_a_message_not_an_error(admin_client, account, se
 def test_support_can_check(support_client, account, setup):
     attach(setup["hq"], setup["phones"], Purpose.CALLS)
     response = support_client.post(
-        check_url(account), {"username": "desk", "domain": setup["hq"].pk}, headers=HTMX
+        check_url(account), {"username": "desk", "domain": setup["hq"].domain}, headers=HTMX
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -198,7 +208,7 @@ def test_support_can_check(support_client, account, setup):
 
 def test_other_organization_cannot_check(outsider_client, account, setup):
     response = outsider_client.post(
-        check_url(account), {"username": "desk", "domain": setup["hq"].pk}
+        check_url(account), {"username": "desk", "domain": setup["hq"].domain}
     )
     assert response.status_code == 404
 
@@ -220,7 +230,7 @@ def test_typed_password_is_never_kept(admin_client, account, setup, caplog):
         responses = [
             admin_client.post(
                 check_url(account),
-                {"username": "desk", "domain": setup["hq"].pk, "password": typed},
+                {"username": "desk", "domain": setup["hq"].domain, "password": typed},
                 headers=headers,
             )
             for headers in ({}, HTMX)
