@@ -17,14 +17,18 @@ from accounts.models import Membership, ProviderAccount
 
 
 def get_membership(request: HttpRequest, org_slug: str, *, admin: bool = False) -> Membership:
-    membership = (
+    # All of the user's memberships in one query: the top bar's organization switcher needs
+    # them too (accounts.context_processors.organization).
+    memberships = list(
         Membership.objects.select_related("organization")
-        .filter(user_id=request.user.pk, organization__slug=org_slug)
-        .first()
+        .filter(user_id=request.user.pk)
+        .order_by("organization__name")
     )
+    membership = next((m for m in memberships if m.organization.slug == org_slug), None)
     if membership is None:
         raise Http404("No such organization.")
     request.membership = membership  # type: ignore[attr-defined]
+    request.memberships = memberships  # type: ignore[attr-defined]
     timezone.activate(zoneinfo.ZoneInfo(membership.organization.time_zone))
     if admin:
         require_admin(membership)

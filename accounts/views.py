@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -130,7 +131,7 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
                 instance=ProviderAccount(organization=membership.organization)
             )
             context = _context(request, membership, form=fresh, slot="create")
-            return render(request, f"{TEMPLATE}#account-saved", context)
+            return TemplateResponse(request, f"{TEMPLATE}#account-saved", context)
     context = _context(request, membership, form=form, slot="create")
     return render_page(request, TEMPLATE, "account-form", context)
 
@@ -163,7 +164,9 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
             messages.success(request, f"Account renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_list_url(membership))
-            response = render(request, f"{TEMPLATE}#account-saved", _context(request, membership))
+            response = TemplateResponse(
+                request, f"{TEMPLATE}#account-saved", _context(request, membership)
+            )
             return push_url(response, _list_url(membership))
     context = _context(request, membership, form=form, slot="update", target=account)
     return render_page(request, TEMPLATE, "account-form", context)
@@ -199,7 +202,9 @@ def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> Http
             messages.success(request, f"Account “{account.name}” deleted.")
             if not request.htmx:
                 return redirect(_list_url(membership))
-            response = render(request, f"{TEMPLATE}#account-saved", _context(request, membership))
+            response = TemplateResponse(
+                request, f"{TEMPLATE}#account-saved", _context(request, membership)
+            )
             return push_url(response, _list_url(membership))
     context = _context(request, membership, slot="delete", target=account, blocked=blocked)
     return render_page(request, TEMPLATE, "account-delete", context)

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -84,7 +85,7 @@ def account_nav(request: HttpRequest, org_slug: str, account_id: int) -> HttpRes
     membership, account = get_account(request, org_slug, account_id)
     tab = request.GET.get("tab", "")
     context = _account_context(membership, account, tab if tab in TABS else "domains")
-    return render(request, "sip/_tabs.html", context)
+    return TemplateResponse(request, "sip/_tabs.html", context)
 
 
 @login_required
@@ -168,7 +169,7 @@ def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
             # Ready for the next entry: a blank form, the table updated out of band.
             blank = SipDomainForm(instance=SipDomain(account=account))
             context = _domains_context(request, membership, account, form=blank, slot="create")
-            return render(request, f"{DOMAINS}#domain-saved", context)
+            return TemplateResponse(request, f"{DOMAINS}#domain-saved", context)
     context = _domains_context(request, membership, account, form=form, slot="create")
     return render_page(request, DOMAINS, "domain-form", context)
 
@@ -198,7 +199,7 @@ def domain_update(
         messages.success(request, f"SIP domain renamed to “{domain.name}”.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
-        response = render(
+        response = TemplateResponse(
             request, f"{DOMAINS}#domain-saved", _domains_context(request, membership, account)
         )
         return push_url(response, _tab_url("domain-list", account))
@@ -237,7 +238,7 @@ def domain_delete(
         messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
-        response = render(
+        response = TemplateResponse(
             request, f"{DOMAINS}#domain-saved", _domains_context(request, membership, account)
         )
         return push_url(response, _tab_url("domain-list", account))
@@ -357,7 +358,7 @@ def credential_list_create(request: HttpRequest, org_slug: str, account_id: int)
                 return redirect(_tab_url("credentiallist-list", account))
             blank = CredentialListForm(instance=CredentialList(account=account))
             context = _lists_context(request, membership, account, form=blank, slot="create")
-            return render(request, f"{LISTS}#list-saved", context)
+            return TemplateResponse(request, f"{LISTS}#list-saved", context)
     context = _lists_context(request, membership, account, form=form, slot="create")
     return render_page(request, LISTS, "list-form", context)
 
@@ -390,7 +391,7 @@ def credential_list_update(
             messages.success(request, f"Credential list renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))
-            response = render(
+            response = TemplateResponse(
                 request, f"{LISTS}#list-saved", _lists_context(request, membership, account)
             )
             return push_url(response, _tab_url("credentiallist-list", account))
@@ -434,7 +435,7 @@ def credential_list_delete(
             messages.success(request, f"Credential list “{credential_list.name}” deleted.")
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))
-            response = render(
+            response = TemplateResponse(
                 request, f"{LISTS}#list-saved", _lists_context(request, membership, account)
             )
             return push_url(response, _tab_url("credentiallist-list", account))
@@ -625,7 +626,7 @@ def credential_delete(
         if not request.htmx:
             return redirect(_list_url(account, credential_list))
         context = _list_page_context(request, membership, account, credential_list)
-        response = render(request, f"{LIST_PAGE}#credential-saved", context)
+        response = TemplateResponse(request, f"{LIST_PAGE}#credential-saved", context)
         return push_url(response, _list_url(account, credential_list))
     attachments = credential_list.attachments.select_related("domain").order_by(
         "domain__domain", "purpose"
@@ -768,7 +769,7 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
                 context = _attachments_context(
                     request, membership, account, form=blank, slot="create"
                 )
-                return render(request, f"{ATTACHMENTS}#attachment-saved", context)
+                return TemplateResponse(request, f"{ATTACHMENTS}#attachment-saved", context)
             # Another request attached the same link between validation and saving.
             form.add_error(None, already_attached(credential_list, domain, existing))
     return render_page(request, ATTACHMENTS, "attachment-form", context)
@@ -796,7 +797,7 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
             return redirect(_tab_url("attachment-list", account))
         blank = AttachmentForm(account=account)
         context = _attachments_context(request, membership, account, form=blank, slot="create")
-        return render(request, f"{ATTACHMENTS}#attachment-saved", context)
+        return TemplateResponse(request, f"{ATTACHMENTS}#attachment-saved", context)
     return render_page(request, ATTACHMENTS, "attachment-form", context)
 
 
@@ -831,7 +832,7 @@ def attachment_delete(
         )
         if not request.htmx:
             return redirect(_tab_url("attachment-list", account))
-        response = render(
+        response = TemplateResponse(
             request,
             f"{ATTACHMENTS}#attachment-saved",
             _attachments_context(request, membership, account),
