@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -71,7 +72,8 @@ def _account_context(membership: Membership, account: ProviderAccount, tab: str)
         "can_edit": membership.is_admin,
         "tab": tab,
         "slot": None,
-        "review": cached_review(account),
+        # Lazy: only pages that show the tabs pay for it (after a change, it is recomputed).
+        "review": SimpleLazyObject(lambda: cached_review(account)),
     }
 
 
