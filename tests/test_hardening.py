@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from django.test import Client
+from django.urls import path
 
 from accounts.models import Membership
 from tests.conftest import PASSWORD
@@ -84,7 +85,8 @@ def raise_error(request):
     raise RuntimeError("boom: secret internals")
 
 
-urlpatterns = [__import__("django.urls").urls.path("boom/", raise_error)]
+# This module is also the URL conf of the error-page test below.
+urlpatterns = [path("boom/", raise_error)]
 
 
 @pytest.mark.urls("tests.test_hardening")

@@ -4,16 +4,14 @@ from django.db.models import Count, IntegerField, Model, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 
-def count_of(
-    model: type[Model], parent_field: str, counted: str = "pk", *, via: str = "pk"
-) -> Coalesce:
+def count_of(model: type[Model], parent_field: str, counted: str = "pk") -> Coalesce:
     """A per-row count as a correlated subquery: rows of model whose parent_field is the outer
-    row's `via` field (its primary key unless said otherwise).
+    row (distinct values of `counted`, when given).
 
     One query for the whole page, and no join fan-out when a row has several counts.
     """
     rows = (
-        model.objects.filter(**{parent_field: OuterRef(via)})
+        model.objects.filter(**{parent_field: OuterRef("pk")})
         .order_by()
         .values(parent_field)
         .annotate(n=Count(counted, distinct=counted != "pk"))
