@@ -3,6 +3,8 @@ escaped."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,11 +62,22 @@ SEARCHES = {
     "activity-filter": ("/o/acme/accounts/{account}/activity/", "type"),
 }
 
-FUZZ = settings(
+# The suite's default is the same examples on every run, so CI is repeatable; set
+# HYPOTHESIS_PROFILE=explore to search wider with fresh random examples.
+settings.register_profile(
+    "default",
     max_examples=30,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+settings.register_profile(
+    "explore",
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+FUZZ = settings(settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")))
 
 
 @pytest.fixture
