@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django_htmx.http import trigger_client_event
@@ -54,4 +56,37 @@ class SetupChangedMiddleware:
         response = self.get_response(request)
         if getattr(request, "setup_changed", False) and request.htmx:
             trigger_client_event(response, "setup-changed")
+        return response
+
+
+class HtmxMessagesMiddleware:
+    """A message belongs to the response that caused it.
+
+    A plain page shows the messages once and they are gone. An HTMX swap leaves the rest of the
+    page alone, so without this a success message would stay above later, unrelated results.
+    Every HTMX answer that a person caused therefore carries the messages area out of band: its
+    own messages, or none, which clears the previous one. Views whose answer already holds the
+    messages area, and background refreshes (request.keeps_messages), are left as they are.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if (
+            not htmx
+            or htmx.history_restore_request
+            or getattr(request, "keeps_messages", False)
+            or response.status_code != 200
+            or response.streaming
+            or not response.get("Content-Type", "").startswith("text/html")
+            or any(header in response for header in ("HX-Redirect", "HX-Location", "HX-Refresh"))
+            or b'id="messages"' in response.content
+        ):
+            return response
+        response.content += render_to_string(
+            "_messages.html", {"messages": messages.get_messages(request), "oob": True}
+        ).encode()
         return response

@@ -85,6 +85,7 @@ TABS = ("domains", "credential-lists", "attachments", "sip-users", "activity")
 def account_nav(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     """The tabs and the setup review alone: the page reloads them after a change."""
     membership, account = get_account(request, org_slug, account_id)
+    request.keeps_messages = True  # a background refresh: the change's message stays
     tab = request.GET.get("tab", "")
     context = _account_context(membership, account, tab if tab in TABS else "domains")
     return TemplateResponse(request, "sip/_tabs.html", context)
@@ -448,6 +449,12 @@ def credential_list_delete(
         slot="delete",
         target=credential_list,
         attached=domains,
+        # A refusal links each attachment to its own Detach.
+        blocking=credential_list.attachments.select_related("domain").order_by(
+            "domain__domain", "purpose"
+        )
+        if domains
+        else [],
         credential_count=credential_list.credentials.count(),
     )
     return render_page(request, LISTS, "list-delete", context)
@@ -894,10 +901,14 @@ def _sip_users_context(
         credential.authenticates = where.get(
             credential.credential_list_id, {"calls": [], "registrations": []}
         )
+        # The row's Check link fills in a domain where the SIP user is expected to connect.
+        domains = credential.authenticates["calls"] + credential.authenticates["registrations"]
+        credential.check_domain = domains[0] if domains else ""
     return {
         **_account_context(membership, account, "sip-users"),
         "table": table,
         "sip_users": table.rows,
+        "form": ConnectionCheckForm(account=account),
         **extra,
     }
 

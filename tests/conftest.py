@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Membership, Organization, ProviderAccount, Role
-from sip.models import SipDomain
+from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
 
 PASSWORD = "a-test-login-password"
 HTMX = {"HX-Request": "true"}
@@ -109,3 +109,23 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def world(org, account, domain, admin_user, support_user, outsider):
+    """One of everything, as URL parameters."""
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    credential = Credential(credential_list=phones, username="desk")
+    credential.set_password("Desk-Phone-Pass-1234")
+    credential.save()
+    attachment = CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose="calls"
+    )
+    return {
+        "org_slug": org.slug,
+        "account_id": account.pk,
+        "domain_id": domain.pk,
+        "list_id": phones.pk,
+        "credential_id": credential.pk,
+        "attachment_id": attachment.pk,
+    }

@@ -15,7 +15,6 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership, Role
-from sip.models import Credential, CredentialAttachment, CredentialList
 from tests.conftest import HTMX
 
 READ = "read"  # any member may GET; nothing to POST
@@ -73,25 +72,6 @@ def url_names(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[
 def test_every_url_has_an_expectation():
     found = {name for name, _route in url_names()}
     assert found == set(EXPECTATIONS) | OTHERS
-
-
-@pytest.fixture
-def world(org, account, domain, admin_user, support_user, outsider):
-    phones = CredentialList.objects.create(account=account, name="Phones")
-    credential = Credential(credential_list=phones, username="desk")
-    credential.set_password("Desk-Phone-Pass-1234")
-    credential.save()
-    attachment = CredentialAttachment.objects.create(
-        domain=domain, credential_list=phones, purpose="calls"
-    )
-    return {
-        "org_slug": org.slug,
-        "account_id": account.pk,
-        "domain_id": domain.pk,
-        "list_id": phones.pk,
-        "credential_id": credential.pk,
-        "attachment_id": attachment.pk,
-    }
 
 
 def url_for(name: str, world: dict) -> str:

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "accounts.middleware.OrganizationTimezoneMiddleware",
     "accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "accounts.middleware.SetupChangedMiddleware",
+    "accounts.middleware.HtmxMessagesMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]

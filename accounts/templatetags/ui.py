@@ -11,7 +11,8 @@ register = template.Library()
 
 @register.filter
 def when(value: datetime | None) -> SafeString | str:
-    """A date in the active (organization's) time zone, with the exact time on hover."""
+    """Date and time (24 h) in the active (organization's) time zone, with the exact timestamp
+    and the zone on hover."""
     if value is None:
         return "—"
     local = timezone.localtime(value)
@@ -19,5 +20,5 @@ def when(value: datetime | None) -> SafeString | str:
     # a hundred times a page).
     return mark_safe(  # noqa: S308
         f'<time datetime="{value.isoformat()}" title="{local:%Y-%m-%d %H:%M:%S %Z}">'
-        f"{local:%b} {local.day}, {local.year}</time>"
+        f"{local:%b} {local.day}, {local.year} {local:%H:%M}</time>"
     )

@@ -85,7 +85,14 @@
     return "The request failed (error " + status + ").";
   }
 
+  // A message belongs to the response that caused it: a failed request clears the last one.
+  function clearMessages() {
+    var messages = document.getElementById("messages");
+    if (messages) messages.textContent = "";
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
+    clearMessages();
     showToast(messageFor(event.detail.xhr.status));
   });
   document.addEventListener("htmx:sendError", function () {
@@ -97,10 +104,15 @@
 
   // Tabs are an ARIA tablist: one tab stop, arrow keys, Home and End move between tabs, Enter or
   // Space opens one. Without JavaScript they stay plain links, each reachable with Tab.
+  // On a narrow screen the tab strip scrolls sideways: bring the active tab into view.
   function initTablists(root) {
     root.querySelectorAll("[role=tablist]").forEach(function (list) {
       list.querySelectorAll("[role=tab]").forEach(function (tab) {
-        tab.setAttribute("tabindex", tab.getAttribute("aria-selected") === "true" ? "0" : "-1");
+        var selected = tab.getAttribute("aria-selected") === "true";
+        tab.setAttribute("tabindex", selected ? "0" : "-1");
+        if (selected && list.scrollWidth > list.clientWidth) {
+          list.scrollLeft = tab.offsetLeft - (list.clientWidth - tab.offsetWidth) / 2;
+        }
       });
     });
   }
@@ -128,21 +140,34 @@
     }
   });
 
-  // After a swap, put focus where the person needs it: the first field with an error, the
-  // first field of a newly opened form, or the tab just opened.
+  // Put focus where the person needs it: the first field with an error, the first field of a
+  // newly opened form, or the tab just opened. The same rule holds whether the form arrived by
+  // an HTMX swap or as a whole page (JavaScript still loading, or a plain link), so what has
+  // focus never depends on which of the two won a race.
+  var FIELDS = "input:not([type=hidden]), select, textarea";
+  function placeFocus(area, trigger, buttons) {
+    var invalid = area.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea");
+    var slot = area.id === "panel-slot" ? area : area.querySelector("#panel-slot");
+    if (invalid) {
+      invalid.focus();
+    } else if (slot && slot.querySelector("form")) {
+      var field = slot.querySelector(FIELDS) || (buttons && slot.querySelector("form button"));
+      if (field) field.focus();
+    } else if (area.id === "tab-area" && trigger && trigger.getAttribute && trigger.getAttribute("role") === "tab") {
+      var selected = area.querySelector("[role=tab][aria-selected=true]");
+      if (selected) selected.focus();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var main = document.getElementById("main");
+    if (main) placeFocus(main, null, false);
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!(target instanceof Element)) return;
-    var invalid = target.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea");
     var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (invalid) {
-      invalid.focus();
-    } else if (target.id === "panel-slot") {
-      var field = target.querySelector("input:not([type=hidden]), select, textarea, button");
-      if (field) field.focus();
-    } else if (target.id === "tab-area" && trigger && trigger.getAttribute && trigger.getAttribute("role") === "tab") {
-      var selected = target.querySelector("[role=tab][aria-selected=true]");
-      if (selected) selected.focus();
+    if (target.id === "panel-slot" || target.id === "tab-area" || target.querySelector(".field-invalid")) {
+      placeFocus(target, trigger, true);
     }
   });
 })();

@@ -31,3 +31,26 @@ def test_dates_follow_the_organization_time_zone(admin_client, org, account):
     org.save()
     page = admin_client.get("/o/acme/accounts/").content.decode()
     assert "JST" in page
+
+
+def test_times_show_date_and_time_in_the_organization_zone(admin_client, org, account):
+    import datetime
+
+    from accounts.models import Activity
+
+    org.time_zone = "Europe/Berlin"
+    org.save()
+    Activity.objects.create(
+        organization=org,
+        account=account,
+        account_name=account.name,
+        actor_name="alice",
+        action="created",
+        object_type="domain",
+        object_repr="x",
+        summary="Added something.",
+        created_at=datetime.datetime(2026, 11, 28, 13, 5, 9, tzinfo=datetime.UTC),
+    )
+    page = admin_client.get(f"/o/acme/accounts/{account.pk}/activity/").content.decode()
+    # 13:05 UTC is 14:05 in Berlin in November; 24 h, one line, exact time on hover.
+    assert 'title="2026-11-28 14:05:09 CET">Nov 28, 2026 14:05</time>' in page

@@ -168,3 +168,17 @@ def test_other_organization_is_404(outsider_client, admin_client, account, phone
     )
     assert CredentialList.objects.count() == 2
     assert not Credential.objects.exists()
+
+
+def test_refused_delete_links_each_attachment_to_its_own_detach(
+    admin_client, account, phones, domain
+):
+    calls = attach(domain, phones, Purpose.CALLS)
+    registrations = attach(domain, phones, Purpose.REGISTRATIONS)
+    for headers in ({}, HTMX):
+        page = admin_client.post(url(account, f"{phones.pk}/delete/"), headers=headers)
+        html = page.content.decode()
+        for attachment in (calls, registrations):
+            detach = f"/o/acme/accounts/{account.pk}/attachments/{attachment.pk}/delete/"
+            assert f'href="{detach}"' in html
+        assert "Detach “Office phones” from acme-hq.sip.twilio.com for registrations" in html

@@ -217,3 +217,14 @@ def test_other_organization_domains_are_404(
     assert admin_client.post(tab(account, f"domains/{their_domain.pk}/delete/")).status_code == 404
     assert admin_client.get(f"/o/acme/accounts/{theirs.pk}/domains/").status_code == 404
     assert SipDomain.objects.count() == 2
+
+
+def test_first_inline_create_brings_the_search_box_with_the_table(admin_client, empty_account):
+    page = admin_client.get(tab(empty_account, "domains/")).content.decode()
+    assert 'id="domain-table-search"' in page and 'name="q"' not in page  # nothing to search
+    response = admin_client.post(
+        tab(empty_account, "domains/new/"), {"name": "Branch", "prefix": "branch"}, headers=HTMX
+    )
+    html = response.content.decode()
+    box = html[html.index('<div id="domain-table-search" hx-swap-oob="true">') :]
+    assert 'name="q"' in box[: box.index("</form>")]

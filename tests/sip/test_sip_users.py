@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
 from tests.conftest import HTMX
 
@@ -47,3 +49,41 @@ def test_search_by_username_plain_and_htmx(admin_client, account):
 def test_sip_users_empty_state_and_support(support_client, account):
     html = support_client.get(url(account)).content.decode()
     assert "No SIP Users Found" in html
+
+
+def check_fields(html: str) -> set[str]:
+    """The connection check's fields in a page: name of each input inside the check panel."""
+    import re
+
+    panel = html[html.index('id="check"') :]
+    panel = panel[: panel.index("</section>")]
+    return set(re.findall(r'<input[^>]*name="(username|domain|password)"', panel))
+
+
+@pytest.mark.parametrize("persona", ["admin_client", "support_client"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["full page", "htmx tab switch"])
+def test_connection_check_shows_its_fields_on_first_load(request, persona, headers, account):
+    client = request.getfixturevalue(persona)
+    html = client.get(url(account), headers=headers).content.decode()
+    assert check_fields(html) == {"username", "domain", "password"}
+    assert '<label for="id_username">Username</label>' in html
+    assert '<label for="id_domain">SIP domain</label>' in html
+    assert '<label for="id_password">Password (optional)</label>' in html
+
+
+def test_row_check_link_fills_in_username_and_domain(admin_client, account, domain):
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    Credential.objects.create(
+        credential_list=phones, username="desk-1", ha1_md5="x", ha1_sha256="y"
+    )
+    CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose=Purpose.REGISTRATIONS
+    )
+    html = admin_client.get(url(account)).content.decode()
+    link = "check/?username=desk-1&amp;domain=acme-hq.sip.twilio.com"
+    assert link in html
+    form = admin_client.get(
+        url(account, "check/?username=desk-1&domain=acme-hq.sip.twilio.com"), headers=HTMX
+    ).content.decode()
+    assert 'name="username" value="desk-1"' in form
+    assert 'name="domain" value="acme-hq.sip.twilio.com"' in form

@@ -1,0 +1,71 @@
+"""Screen readers read a field's errors and help through aria-describedby: every id it names must
+exist in the same page, on every form, blank and with errors, as a page and as an HTMX swap."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import HTMX
+from tests.test_authorization_matrix import CHECK, EXPECTATIONS, WRITE, url_for
+
+# Values every field refuses (too long, or not a valid choice), so each form shows its errors.
+BAD = "-" * 300
+
+
+class Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.described_by: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        for target in (attributes.get("aria-describedby") or "").split():
+            self.described_by.append((attributes.get("name") or tag, target))
+
+
+def parse(html: str) -> Ids:
+    parser = Ids()
+    parser.feed(html)
+    return parser
+
+
+FORM_URLS = sorted(
+    name for name, kind in EXPECTATIONS.items() if kind in (WRITE, CHECK) and "delete" not in name
+)
+
+
+def test_every_form_url_is_covered():
+    # A new form view is covered here without anyone adding it by hand; deletes have no fields.
+    assert "sip:domain-create" in FORM_URLS and "sip:connection-check" in FORM_URLS
+    assert not [name for name in FORM_URLS if EXPECTATIONS[name] not in (WRITE, CHECK)]
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+@pytest.mark.parametrize("name", FORM_URLS)
+def test_aria_describedby_points_at_elements_that_exist(name, headers, admin_client, world):
+    url = url_for(name, world)
+    blank = admin_client.get(url, headers=headers)
+    fields = {field for field, _target in parse(blank.content.decode()).described_by}
+    data = {field: BAD for field in fields | {"name", "prefix", "username", "domain"}}
+    data |= {"password_choice": "type", "authenticates": "nonsense", "credential_list": "x"}
+    invalid = admin_client.post(url, data, headers=headers)
+    errors_seen = 0
+    for response in (blank, invalid):
+        assert response.status_code == 200
+        page = parse(response.content.decode())
+        missing = [(field, target) for field, target in page.described_by if target not in page.ids]
+        assert missing == []
+        errors_seen += sum(target.endswith("_error") for _f, target in page.described_by)
+    assert errors_seen, "the invalid submission showed no field error: the test proves nothing"
+
+
+def test_login_form_errors_are_described(client, admin_user):
+    response = client.post("/login/", {"username": "x" * 300, "password": ""})
+    page = parse(response.content.decode())
+    assert page.described_by
+    assert [target for _field, target in page.described_by if target not in page.ids] == []
