@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from accounts import activity
+from accounts import activity, services
 from accounts.access import get_membership
 from accounts.activity import Action, ObjectType
 from accounts.decorators import login_required
@@ -145,22 +145,20 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
     account = get_object_or_404(
         ProviderAccount, pk=account_id, organization_id=membership.organization_id
     )
-    old_name = account.name
     form = ProviderAccountRenameForm(
         request.POST if request.method == "POST" else None, instance=account
     )
     if request.method == "POST" and form.is_valid():
-        saved = save_or_error(form, "name", ACCOUNT_NAME_TAKEN)
-        if saved is not None:
-            activity.record(
-                request,
-                account=saved,
-                action=Action.RENAMED,
-                object_type=ObjectType.ACCOUNT,
-                obj=saved,
-                summary=f"Renamed account “{old_name}” to “{saved.name}”.",
-                changes={"name": [old_name, saved.name]},
+        saved = None
+        try:
+            services.account_rename(
+                request=request, account=account, name=form.cleaned_data["name"]
             )
+            saved = account
+        except IntegrityError:
+            # Another request took the name between validation and saving.
+            form.add_error("name", ACCOUNT_NAME_TAKEN)
+        if saved is not None:
             messages.success(request, f"Account renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_list_url(membership))

@@ -1,39 +1,92 @@
+"""The SIP setup in the Django admin (superusers only): for looking, and for renames.
+
+Every change the admin allows goes through the same service as the app (sip/services.py), so
+it is recorded in Activity and refreshes the setup review. Creating and deleting stay in the
+app, where limits, confirmations and the objects that go with a delete are shown. A
+credential's identity (username, list, account) never changes here, and its digests (password
+equivalents for SIP digest authentication) are neither shown nor accepted.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import IntegrityError
+from django.forms import ModelForm
+from django.http import HttpRequest
 
-from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
+from sip import services
+from sip.models import (
+    LIST_NAME_TAKEN,
+    Credential,
+    CredentialAttachment,
+    CredentialList,
+    SipDomain,
+)
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class RenameOnlyAdmin(ViewOnlyAdmin):
+    """Only the name can change; everything else is shown read-only."""
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field for field in self.fields if field != "name"]
 
 
 @admin.register(SipDomain)
-class SipDomainAdmin(admin.ModelAdmin):
+class SipDomainAdmin(RenameOnlyAdmin):
     list_display = ["name", "domain", "account", "created_at"]
     list_per_page = 50
     search_fields = ["name", "domain"]
     list_select_related = ["account"]
-    raw_id_fields = ["account"]
+    fields = ["name", "domain", "prefix", "account", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: SipDomain, form: ModelForm, change: bool):
+        services.domain_rename(request=request, domain=obj, name=form.cleaned_data["name"])
 
 
 @admin.register(CredentialList)
-class CredentialListAdmin(admin.ModelAdmin):
+class CredentialListAdmin(RenameOnlyAdmin):
     list_display = ["name", "account", "created_at"]
     list_per_page = 50
     search_fields = ["name"]
     list_select_related = ["account"]
-    raw_id_fields = ["account"]
+    fields = ["name", "account", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: CredentialList, form: ModelForm, change: bool):
+        try:
+            services.credential_list_rename(
+                request=request, credential_list=obj, name=form.cleaned_data["name"]
+            )
+        except IntegrityError:
+            # Another rename took the name after validation: nothing changed.
+            messages.error(request, f"{LIST_NAME_TAKEN} The name was not changed.")
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
-    # Digests only; the admin never shows or sets a password.
-    list_display = ["username", "credential_list", "created_at", "password_changed_at"]
+class CredentialAdmin(ViewOnlyAdmin):
+    # No digest field is listed, shown or accepted: fields names exactly what the page shows.
+    list_display = ["username", "credential_list", "account", "created_at", "password_changed_at"]
+    list_select_related = ["credential_list", "account"]
     search_fields = ["username"]
-    readonly_fields = ["ha1_md5", "ha1_sha256"]
-    raw_id_fields = ["credential_list"]
+    fields = ["username", "credential_list", "account", "created_at", "password_changed_at"]
 
 
 @admin.register(CredentialAttachment)
-class CredentialAttachmentAdmin(admin.ModelAdmin):
+class CredentialAttachmentAdmin(ViewOnlyAdmin):
     list_display = ["domain", "credential_list", "purpose", "created_at"]
     list_filter = ["purpose"]
-    raw_id_fields = ["domain", "credential_list"]
+    list_select_related = ["domain", "credential_list"]
+    fields = ["domain", "credential_list", "purpose", "created_at"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -186,19 +186,10 @@ def domain_update(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
-    old_name = domain.name
+    domain.account = account
     form = SipDomainRenameForm(request.POST if request.method == "POST" else None, instance=domain)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        record(
-            request,
-            account=account,
-            action=Action.RENAMED,
-            object_type=ObjectType.DOMAIN,
-            obj=domain,
-            summary=f"Renamed SIP domain {domain.domain} from “{old_name}” to “{domain.name}”.",
-            changes={"name": [old_name, domain.name]},
-        )
+        services.domain_rename(request=request, domain=domain, name=form.cleaned_data["name"])
         messages.success(request, f"SIP domain renamed to “{domain.name}”.")
         if not request.htmx:
             return redirect(_tab_url("domain-list", account))
@@ -375,22 +366,20 @@ def credential_list_update(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     credential_list = _get_list(account, list_id)
-    old_name = credential_list.name
     form = CredentialListForm(
         request.POST if request.method == "POST" else None, instance=credential_list
     )
     if request.method == "POST" and form.is_valid():
-        saved = save_or_error(form, "name", LIST_NAME_TAKEN)
-        if saved is not None:
-            record(
-                request,
-                account=account,
-                action=Action.RENAMED,
-                object_type=ObjectType.CREDENTIAL_LIST,
-                obj=saved,
-                summary=f"Renamed credential list “{old_name}” to “{saved.name}”.",
-                changes={"name": [old_name, saved.name]},
+        saved = None
+        try:
+            services.credential_list_rename(
+                request=request, credential_list=credential_list, name=form.cleaned_data["name"]
             )
+            saved = credential_list
+        except IntegrityError:
+            # Another request took the name between validation and saving.
+            form.add_error("name", LIST_NAME_TAKEN)
+        if saved is not None:
             messages.success(request, f"Credential list renamed to “{saved.name}”.")
             if not request.htmx:
                 return redirect(_tab_url("credentiallist-list", account))

@@ -61,6 +61,24 @@ SEARCHES = {
     "sip-user-search": ("/o/acme/accounts/{account}/sip-users/", "q"),
     "activity-filter": ("/o/acme/accounts/{account}/activity/", "type"),
 }
+# Every table page, for its numeric page parameter.
+TABLES = {
+    "accounts": "/o/acme/accounts/",
+    "domains": "/o/acme/accounts/{account}/domains/",
+    "lists": "/o/acme/accounts/{account}/credential-lists/",
+    "credentials": "/o/acme/accounts/{account}/credential-lists/{list}/",
+    "attachments": "/o/acme/accounts/{account}/attachments/",
+    "sip-users": "/o/acme/accounts/{account}/sip-users/",
+    "activity": "/o/acme/accounts/{account}/activity/",
+}
+# Numbers as people and attackers type them: digits of other scripts ("²", "①", "٣") pass
+# str.isdigit() but not int().
+numbers = st.one_of(
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=8),
+    st.sampled_from(["²", "①", "٣", "0", "-1", "1e3", "99999999999999999999", " 2"]),
+    values,
+)
 
 # The suite's default is the same examples on every run, so CI is repeatable; set
 # HYPOTHESIS_PROFILE=explore to search wider with fresh random examples.
@@ -102,15 +120,18 @@ def assert_safe(response) -> None:
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
-def test_forms_never_fail_and_escape_markup(form, admin_client, ids):
+def test_forms_never_fail_and_escape_markup(form, admin_client, client, ids):
     url, fields = FORMS[form]
     url = url.format(**ids)
+    # The login form only runs for someone not logged in (it redirects everyone else), with
+    # login throttling on, as in production.
+    poster = client if form == "login" else admin_client
 
     @FUZZ
     @given(data=st.fixed_dictionaries({field: values for field in fields}))
     def post(data):
         for headers in ({}, {"HX-Request": "true"}):
-            assert_safe(admin_client.post(url, data, headers=headers))
+            assert_safe(poster.post(url, data, headers=headers))
 
     post()
 
@@ -126,3 +147,24 @@ def test_query_strings_never_fail(search, admin_client, ids):
         assert_safe(admin_client.get(url, {parameter: value}))
 
     get()
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_page_numbers_never_fail(table, admin_client, ids):
+    url = TABLES[table].format(**ids)
+
+    @FUZZ
+    @given(value=numbers)
+    def get(value):
+        for headers in ({}, {"HX-Request": "true", "HX-Target": "x"}):
+            assert_safe(admin_client.get(url, {"page": value}, headers=headers))
+
+    get()
+
+
+@pytest.mark.parametrize("length", [150, 151, 256, 1000])
+def test_over_long_login_usernames_are_refused_in_the_form(client, db, length):
+    response = client.post("/login/", {"username": "u" * length, "password": "x"})
+    assert response.status_code == 200
+    if length > 150:
+        assert "A username has at most 150 characters." in response.content.decode()

@@ -57,7 +57,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "whippy.admin.SuperuserAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -183,13 +183,21 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
 
 # Login throttling (django-axes): five failures for a username from one address lock it out for
-# fifteen minutes; each lockout is logged.
+# fifteen minutes; each lockout is logged with the username and address it locked.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0) or None
+# The number of trusted proxies in front of the app (0: clients connect directly, and
+# X-Forwarded-For is ignored). See accounts/login_throttling.py.
+CLIENT_IP_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
+if CLIENT_IP_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("AXES_PROXY_COUNT must be 0 or more")
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttling.client_ip"
+AXES_CLIENT_STR_CALLABLE = "accounts.login_throttling.client_str"
+# Passwords are always masked; the username and address stay readable in the lockout log.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 # Content Security Policy: everything from this origin, nothing inline, no eval.
 CONTENT_SECURITY_POLICY = {

@@ -6,6 +6,7 @@ table swaps and the URL is pushed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -18,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 PER_PAGE = 50
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,10 @@ class Table:
         queryset = queryset.order_by(f"{prefix}{column.order}", f"{prefix}pk")
         self.paginator = Paginator(queryset, per_page)
         requested = data.get("page") or "1"
-        self.page: Page = self.paginator.get_page(requested)
-        self.out_of_range = requested.isdigit() and int(requested) > self.paginator.num_pages
+        # ASCII digits only: str.isdigit() accepts "²" and "①", which int() refuses.
+        number = max(1, int(requested)) if _DIGITS.fullmatch(requested) else 1
+        self.page: Page = self.paginator.get_page(number)
+        self.out_of_range = number > self.paginator.num_pages
         # Two steps, so a deep page walks an index for its keys and then reads only its own
         # rows (with their annotations and prefetches), instead of reading every row before it.
         start = (self.page.number - 1) * per_page

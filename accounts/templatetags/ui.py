@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -22,3 +22,15 @@ def when(value: datetime | None) -> SafeString | str:
         f'<time datetime="{value.isoformat()}" title="{local:%Y-%m-%d %H:%M:%S %Z}">'
         f"{local:%b} {local.day}, {local.year} {local:%H:%M}</time>"
     )
+
+
+@register.filter
+def duration(value: timedelta) -> str:
+    """A length of time in words: "15 minutes", "1 hour 30 minutes", "45 seconds"."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts) or "a moment"
