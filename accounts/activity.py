@@ -20,14 +20,21 @@ def record(
     account: ProviderAccount,
     action: str,
     object_type: str,
-    obj: Model,
+    obj: Model | None,
     summary: str,
     changes: dict[str, Any] | None = None,
+    object_repr: str | None = None,
+    changes_setup: bool = True,
 ) -> Activity:
-    """Call before a delete, while the object still has its primary key."""
-    ProviderAccount.objects.filter(pk=account.pk).update(setup_version=F("setup_version") + 1)
-    request.setup_changed = True  # type: ignore[attr-defined]  # see SetupChangedMiddleware
-    account.setup_version += 1  # the views answer with the new state in the same request
+    """Call before a delete, while the object still has its primary key.
+
+    changes_setup=False records something that changes nothing (a password test of the
+    connection check): the setup version, and so the cached setup review, stay as they are.
+    """
+    if changes_setup:
+        ProviderAccount.objects.filter(pk=account.pk).update(setup_version=F("setup_version") + 1)
+        request.setup_changed = True  # type: ignore[attr-defined]  # see SetupChangedMiddleware
+        account.setup_version += 1  # the views answer with the new state in the same request
     return Activity.objects.create(
         organization_id=account.organization_id,
         account=account,
@@ -36,8 +43,8 @@ def record(
         actor_name=request.user.get_username(),
         action=action,
         object_type=object_type,
-        object_id=obj.pk,
-        object_repr=str(obj)[:255],
+        object_id=obj.pk if obj is not None else None,
+        object_repr=(object_repr if object_repr is not None else str(obj))[:255],
         summary=summary[:500],
         changes=changes or {},
     )

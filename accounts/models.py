@@ -122,6 +122,8 @@ class Activity(models.Model):
         PASSWORD_ROTATED = "password_rotated", "Password rotated"
         ATTACHED = "attached", "Attached"
         DETACHED = "detached", "Detached"
+        # The connection check compared a typed password (never stored): changes nothing.
+        PASSWORD_CHECKED = "password_checked", "Password checked"
 
     class ObjectType(models.TextChoices):
         ACCOUNT = "account", "Provider account"
@@ -159,6 +161,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["account", "-created_at"], name="activity_account_recent"),
             models.Index(fields=["organization", "-created_at"], name="activity_org_recent"),
+            # Password tests of the connection check are throttled per user.
+            models.Index(fields=["actor", "action", "-created_at"], name="activity_actor_recent"),
         ]
 
     def __str__(self) -> str:

@@ -2,14 +2,15 @@
 for registrations separately, from the same rules the provider applies:
 
 a request to a domain is authenticated against the credential lists attached to that domain for
-that purpose; the username must be in exactly one of them, and the password must match its digest.
+that purpose: "to be accepted, the username and password must be in one of the credential lists
+mapped to the SIP Domain" (Twilio). When the username is in several of those lists, the password
+of any of them is accepted (the setup review warns about it, since it is rarely intended).
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.urls import reverse
@@ -29,17 +30,30 @@ class Reason:
 @dataclass
 class Verdict:
     purpose: Purpose
+    # The attached lists that hold the username: any of them authenticates it.
     via: list[CredentialList] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
     password_checked: bool = False
+    # With a typed password: the lists of `via` whose stored password it is.
+    password_matches: list[CredentialList] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return len(self.via) == 1 and not self.reasons
+        return bool(self.via) and not self.reasons
+
+    @property
+    def via_names(self) -> str:
+        return _names(self.via, " or ")
+
+    @property
+    def match_names(self) -> str:
+        return _names(self.password_matches, " and ")
 
 
-def _names(lists: list[CredentialList]) -> str:
-    return ", ".join(f"“{cl.name}”" for cl in lists)
+def _names(lists: list[CredentialList], last: str = ", ") -> str:
+    """“A”, “B” or “C” (with last=" or ")."""
+    names = [f"“{cl.name}”" for cl in lists]
+    return last.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
 def check_connection(
@@ -112,27 +126,24 @@ def check_connection(
                 verdict.reasons.append(
                     _not_attached(credential_list, domain, purpose, attachments, fix_url)
                 )
-        if len(matching) > 1:
-            verdict.reasons.append(
-                Reason(
-                    f"“{username}” is in {len(matching)} lists attached to {domain} for {what} "
-                    f"({_names(matching)}): which password the provider checks is ambiguous.",
-                    url("sip-user-list") + "?" + urlencode({"q": username}),
-                    "Keep the SIP user in one of these lists",
-                )
-            )
         if password and matching:
             verdict.password_checked = True
-            realm = account.provider_info.realm
-            for credential in credentials:
-                if credential.credential_list_id not in on_domain:
-                    continue
-                typed = ha1_md5(credential.username, realm, password)
-                if not hmac.compare_digest(typed, credential.ha1_md5):
+            # The credentials were found by this exact username, so one digest serves them all.
+            typed = ha1_md5(username, account.provider_info.realm, password)
+            verdict.password_matches = [
+                credential.credential_list
+                for credential in credentials
+                if credential.credential_list_id in on_domain
+                and hmac.compare_digest(typed, credential.ha1_md5)
+            ]
+            if not verdict.password_matches:
+                for credential in credentials:
+                    if credential.credential_list_id not in on_domain:
+                        continue
                     verdict.reasons.append(
                         Reason(
-                            f"The password typed does not match the one stored for “{username}” "
-                            f"in “{credential.credential_list.name}”.",
+                            "The password typed does not match the one stored for "
+                            f"“{username}” in “{credential.credential_list.name}”.",
                             url(
                                 "credential-rotate",
                                 credential.credential_list_id,

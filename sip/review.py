@@ -112,8 +112,8 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
                 )
             )
 
-    # Only usernames found in two or more lists of an account can be ambiguous: finding those
-    # first keeps this to a small join on accounts with 100,000 credentials.
+    # Only usernames found in two or more lists of an account can have several passwords:
+    # finding those first keeps this to a small join on accounts with 100,000 credentials.
     repeated = (
         Credential.objects.filter(account_id__in=by_id)
         .values("username")
@@ -143,7 +143,8 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
             Finding(
                 "attachments",
                 f"“{username}” is in {row['lists']} lists attached to {row['domain__domain']} "
-                f"for {Purpose(row['purpose']).label.lower()}: which password counts is ambiguous.",
+                f"for {Purpose(row['purpose']).label.lower()}: the password of each of them "
+                "works for it there, which is rarely intended.",
                 url(account_id, "sip-user-list", q=username),
                 "See this SIP user",
             )

@@ -21,7 +21,7 @@ from accounts.access import get_account
 from accounts.activity import Action, ObjectType, record
 from accounts.decorators import login_required
 from accounts.models import Activity, Membership, ProviderAccount
-from sip import services
+from sip import password_checks, services
 from sip.diagnosis import check_connection
 from sip.forms import (
     AttachmentForm,
@@ -927,11 +927,21 @@ def connection_check(request: HttpRequest, org_slug: str, account_id: int) -> Ht
         form = ConnectionCheckForm(account=account, initial=initial)
     verdicts = checked_username = checked_domain = None
     if request.method == "POST" and form.is_valid():
-        checked_username = form.cleaned_data["username"]
-        checked_domain = form.cleaned_data["domain"]
-        verdicts = check_connection(
-            account, checked_username, checked_domain, form.cleaned_data["password"]
-        )
+        username = form.cleaned_data["username"]
+        domain = form.cleaned_data["domain"]
+        password = form.cleaned_data["password"]
+        if not password:
+            verdicts = check_connection(account, username, domain)
+        else:
+            with transaction.atomic():
+                wait = password_checks.wait_seconds(request, account, username)
+                if wait:
+                    form.add_error("password", password_checks.too_many(wait))
+                else:
+                    verdicts = check_connection(account, username, domain, password)
+                    password_checks.record_test(request, account, username, domain, verdicts)
+    if verdicts is not None:
+        checked_username, checked_domain = username, domain
         # A fresh form keeps what was asked, without the password.
         form = ConnectionCheckForm(
             account=account,

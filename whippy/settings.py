@@ -199,6 +199,11 @@ AXES_CLIENT_STR_CALLABLE = "accounts.login_throttling.client_str"
 # Passwords are always masked; the username and address stay readable in the lockout log.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 
+# The connection check's password tests, per person and per SIP user (sip/password_checks.py).
+PASSWORD_CHECKS_PER_MINUTE = envint("PASSWORD_CHECKS_PER_MINUTE", 10)
+if PASSWORD_CHECKS_PER_MINUTE < 1:
+    raise ImproperlyConfigured("PASSWORD_CHECKS_PER_MINUTE must be 1 or more")
+
 # Content Security Policy: everything from this origin, nothing inline, no eval.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -39,6 +39,13 @@ def verdicts(account, username="desk", domain=None, password=""):
     return calls, registrations
 
 
+def verdict_for(account, purpose, domain, password=""):
+    (verdict,) = [
+        v for v in verdicts(account, domain=domain, password=password) if v.purpose == purpose
+    ]
+    return verdict
+
+
 def texts(verdict) -> str:
     return " | ".join(reason.text for reason in verdict.reasons)
 
@@ -111,19 +118,61 @@ def test_attached_for_registrations_but_not_calls(account, setup):
     assert "is attached to hq.sip.twilio.com for registrations but not for calls" in texts(calls)
 
 
-def test_username_in_two_attached_lists_is_ambiguous(account, setup):
+LIST_PASSWORDS = {"Phones": PASSWORD, "Backup": "Backup-Pass-5555", "Spare": "Spare-Pass-7777"}
+
+
+@pytest.mark.parametrize("purpose", [Purpose.CALLS, Purpose.REGISTRATIONS])
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_username_in_several_attached_lists_authenticates_through_any(
+    account, setup, purpose, count
+):
+    """Twilio: the username and password must be in one of the lists mapped to the domain."""
+    lists = [setup["phones"], setup["backup"]]
+    lists.append(CredentialList.objects.create(account=account, name="Spare"))
+    for credential_list in lists[1:]:
+        twin = Credential(credential_list=credential_list, username="desk")
+        twin.set_password(LIST_PASSWORDS[credential_list.name])
+        twin.save()
+    for credential_list in lists[:count]:
+        attach(setup["hq"], credential_list, purpose)
+    other = Purpose.REGISTRATIONS if purpose == Purpose.CALLS else Purpose.CALLS
+    names = sorted(cl.name for cl in lists[:count])
+
+    verdict = verdict_for(account, purpose, setup["hq"])
+    assert verdict.ok and not verdict.reasons
+    assert [cl.name for cl in verdict.via] == names
+    assert not verdict_for(account, other, setup["hq"]).ok
+
+    for name in names:  # each attached list's password is accepted, and named
+        checked = verdict_for(account, purpose, setup["hq"], LIST_PASSWORDS[name])
+        assert checked.ok and checked.password_checked
+        assert [cl.name for cl in checked.password_matches] == [name]
+    unattached = [cl.name for cl in lists[count:]]
+    for name in unattached:  # a list not attached to the domain does not count
+        checked = verdict_for(account, purpose, setup["hq"], LIST_PASSWORDS[name])
+        assert not checked.ok and checked.password_matches == []
+        assert len(checked.reasons) == count
+
+
+def test_several_lists_read_as_alternatives(admin_client, account, setup):
     twin = Credential(credential_list=setup["backup"], username="desk")
-    twin.set_password("Other-Pass-9876")
+    twin.set_password("Backup-Pass-5555")
     twin.save()
     attach(setup["hq"], setup["phones"], Purpose.CALLS)
-    attach(setup["hq"], setup["backup"], Purpose.CALLS, Purpose.REGISTRATIONS)
-    calls, registrations = verdicts(account, domain=setup["hq"])
-    assert not calls.ok
-    assert "is in 2 lists attached to hq.sip.twilio.com for calls (“Backup”, “Phones”)" in texts(
-        calls
+    attach(setup["hq"], setup["backup"], Purpose.CALLS)
+    url = f"/o/acme/accounts/{account.pk}/sip-users/check/"
+    data = {"username": "desk", "domain": "hq", "password": "Backup-Pass-5555"}
+    html = admin_client.post(url, data, headers=HTMX).content.decode()
+    assert (
+        "Calls: can authenticate</strong> through “Backup” or “Phones”, and the password "
+        "matches the one in “Backup”." in html
     )
-    assert "ambiguous" in texts(calls)
-    assert registrations.ok  # only Backup is attached for registrations
+    assert "the password of any of them is accepted" in html
+    html = admin_client.post(url, {**data, "password": "Wrong-Pass-0000"}, headers=HTMX)
+    html = html.content.decode()
+    assert "Calls: cannot authenticate" in html
+    assert "does not match the one stored for “desk” in “Backup”" in html
+    assert "does not match the one stored for “desk” in “Phones”" in html
 
 
 def test_password_mismatch(account, setup):

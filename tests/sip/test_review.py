@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from accounts.models import ProviderAccount
 from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
 from sip.review import review_account, review_accounts
@@ -36,7 +38,7 @@ def test_warnings_appear_and_disappear_as_the_setup_is_fixed(account):
     CredentialAttachment.objects.create(domain=hq, credential_list=backup, purpose=Purpose.CALLS)
     assert texts(account) == [
         "“desk” is in 2 lists attached to hq.sip.twilio.com for calls: "
-        "which password counts is ambiguous."
+        "the password of each of them works for it there, which is rarely intended."
     ]
     review = review_account(account)
     assert review.by_tab == {"domains": 0, "credential_lists": 0, "attachments": 1}
@@ -92,3 +94,23 @@ def test_a_write_tells_the_page_to_refresh_the_review(admin_client, account):
         headers={"HX-Request": "true"},
     )
     assert "HX-Trigger" not in refused
+
+
+@pytest.mark.parametrize("purpose", [Purpose.CALLS, Purpose.REGISTRATIONS])
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_review_warns_when_several_passwords_work_for_one_user(account, purpose, count):
+    hq = SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    for n in range(3):
+        cl = CredentialList.objects.create(account=account, name=f"List {n}")
+        Credential.objects.create(credential_list=cl, username="desk", ha1_md5="x", ha1_sha256="y")
+        for p in (Purpose.CALLS, Purpose.REGISTRATIONS):
+            # Every list is attached for the other purpose; `count` of them for this one.
+            if p != purpose or n < count:
+                CredentialAttachment.objects.create(domain=hq, credential_list=cl, purpose=p)
+    warnings = [t for t in texts(account) if "“desk”" in t]
+    what = purpose.label.lower()
+    other = "registrations" if what == "calls" else "calls"
+    expected = [f"“desk” is in 3 lists attached to hq.sip.twilio.com for {other}"]
+    if count > 1:
+        expected.append(f"“desk” is in {count} lists attached to hq.sip.twilio.com for {what}")
+    assert sorted(w.split(":")[0] for w in warnings) == sorted(expected)

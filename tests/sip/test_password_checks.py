@@ -1,0 +1,121 @@
+"""The connection check's password tests are throttled and recorded, never the password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from accounts.models import Activity, ProviderAccount
+from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
+from tests.conftest import HTMX
+
+PASSWORD = "Desk-Phone-Pass-1234"
+WRONG = "Wrong-Pass-0000"
+
+
+@pytest.fixture
+def desk(account, domain):
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    for username in ("desk", "lobby"):
+        credential = Credential(credential_list=phones, username=username)
+        credential.set_password(PASSWORD)
+        credential.save()
+    CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose=Purpose.CALLS
+    )
+    return phones
+
+
+def check(client, account, password, username="desk"):
+    return client.post(
+        f"/o/acme/accounts/{account.pk}/sip-users/check/",
+        {"username": username, "domain": "acme-hq", "password": password},
+        headers=HTMX,
+    ).content.decode()
+
+
+def recorded_tests() -> int:
+    return Activity.objects.filter(action=Activity.Action.PASSWORD_CHECKED).count()
+
+
+def test_eleventh_password_in_a_minute_is_refused_even_the_right_one(admin_client, account, desk):
+    for _ in range(10):
+        assert "does not match" in check(admin_client, account, WRONG)
+    refused = check(admin_client, account, PASSWORD)
+    assert "Too many password tests" in refused
+    assert "Try again in" in refused
+    assert "password matches" not in refused and "Calls: can authenticate" not in refused
+    assert 'value="desk"' in refused and 'value="acme-hq"' in refused  # what was typed stays
+    assert PASSWORD not in refused
+    assert recorded_tests() == 10  # a refused attempt is not a test
+
+
+def test_the_limit_is_per_sip_user_whoever_asks(admin_client, support_client, account, desk):
+    for _ in range(10):
+        check(admin_client, account, WRONG)
+    assert "Too many password tests" in check(support_client, account, PASSWORD)
+    # Another SIP user can still be tested by someone who has tests left.
+    assert "password matches" in check(support_client, account, PASSWORD, username="lobby")
+
+
+def test_the_limit_is_per_person_across_sip_users(admin_client, account, desk, settings):
+    settings.PASSWORD_CHECKS_PER_MINUTE = 3
+    for username in ("desk", "lobby", "nobody"):
+        check(admin_client, account, WRONG, username=username)
+    assert "Too many password tests" in check(admin_client, account, PASSWORD, username="lobby")
+    assert "3 passwords a minute" in check(admin_client, account, PASSWORD, username="lobby")
+
+
+def test_tests_are_allowed_again_after_a_minute(admin_client, account, desk):
+    for _ in range(10):
+        check(admin_client, account, WRONG)
+    assert "Too many password tests" in check(admin_client, account, PASSWORD)
+    Activity.objects.update(created_at=Activity.objects.first().created_at - timedelta(seconds=61))
+    assert "and the password matches" in check(admin_client, account, PASSWORD)
+
+
+def test_checks_without_a_password_are_neither_throttled_nor_recorded(admin_client, account, desk):
+    for _ in range(12):
+        html = check(admin_client, account, "")
+        assert "Calls: can authenticate" in html and "password not checked" in html
+    assert recorded_tests() == 0
+
+
+def test_each_test_is_recorded_without_the_password(support_client, account, desk):
+    version = ProviderAccount.objects.get(pk=account.pk).setup_version
+    response = support_client.post(
+        f"/o/acme/accounts/{account.pk}/sip-users/check/",
+        {"username": "desk", "domain": "acme-hq", "password": WRONG},
+        headers=HTMX,
+    )
+    assert "setup-changed" not in response.get("HX-Trigger", "")
+    check(support_client, account, PASSWORD)
+    check(support_client, account, PASSWORD, username="ghost")
+    summaries = list(
+        Activity.objects.order_by("id").values_list("actor_name", "summary", "object_repr")
+    )
+    assert summaries == [
+        ("sam", "Checked the password of desk on acme-hq.sip.twilio.com: did not match.", "desk"),
+        (
+            "sam",
+            "Checked the password of desk on acme-hq.sip.twilio.com: matched the one in “Phones”.",
+            "desk",
+        ),
+        (
+            "sam",
+            "Checked the password of ghost on acme-hq.sip.twilio.com: "
+            "not compared, since ghost cannot authenticate there.",
+            "ghost",
+        ),
+    ]
+    for row in Activity.objects.values():
+        assert PASSWORD not in str(row) and WRONG not in str(row)
+    # A password test changes nothing: the setup review is not recomputed for it.
+    assert ProviderAccount.objects.get(pk=account.pk).setup_version == version
+    activity = check_activity_page(support_client, account)
+    assert "Checked the password of desk on acme-hq.sip.twilio.com: did not match." in activity
+
+
+def check_activity_page(client, account) -> str:
+    return client.get(f"/o/acme/accounts/{account.pk}/activity/?type=credential").content.decode()
