@@ -1,7 +1,8 @@
 """Access helpers: every view resolves its objects through these.
 
 Membership first (no membership: 404, the organization does not exist for that user), then the
-object inside that organization (another organization's object: 404), then the role (403).
+object inside that organization (another organization's object: 404), then the role (403), and
+for a change, the person's rate of changes (429, accounts/limits.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.limits import check_write_rate
 from accounts.models import Membership, ProviderAccount
 
 
@@ -32,6 +34,8 @@ def get_membership(request: HttpRequest, org_slug: str, *, admin: bool = False) 
     timezone.activate(zoneinfo.ZoneInfo(membership.organization.time_zone))
     if admin:
         require_admin(membership)
+        if request.method == "POST":
+            check_write_rate(request)
     return membership
 
 
@@ -50,4 +54,6 @@ def get_account(
     account.organization = membership.organization
     if admin:
         require_admin(membership)
+        if request.method == "POST":
+            check_write_rate(request)
     return membership, account

@@ -4,10 +4,13 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django_htmx.http import trigger_client_event
+
+from accounts.limits import TooManyWrites
 
 
 class OrganizationTimezoneMiddleware:
@@ -89,4 +92,28 @@ class HtmxMessagesMiddleware:
         response.content += render_to_string(
             "_messages.html", {"messages": messages.get_messages(request), "oob": True}
         ).encode()
+        return response
+
+
+class TooManyWritesMiddleware:
+    """Turns accounts.limits.TooManyWrites into a 429 that says how long to wait.
+
+    An HTMX request gets the sentence as plain text, which the page shows in its error toast
+    (the form stays as typed); a plain request gets a page with it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, TooManyWrites):
+            return None
+        if getattr(request, "htmx", None):
+            response = HttpResponse(str(exception), status=429, content_type="text/plain")
+        else:
+            response = render(request, "429.html", {"reason": str(exception)}, status=429)
+        response["Retry-After"] = str(exception.wait)
         return response

@@ -106,6 +106,17 @@ class ProviderAccount(models.Model):
             )
             if taken:
                 raise ValidationError({"name": ACCOUNT_NAME_TAKEN})
+        limit = settings.MAX_ACCOUNTS_PER_ORGANIZATION
+        if (
+            self.pk is None
+            and self.organization_id
+            and ProviderAccount.objects.filter(organization_id=self.organization_id).count()
+            >= limit
+        ):
+            raise ValidationError(
+                f"Your organization has reached its limit of {limit} provider accounts. "
+                "Delete an account you no longer use before adding another."
+            )
 
 
 class Activity(models.Model):

@@ -18,7 +18,7 @@ from accounts.access import get_membership
 from accounts.activity import Action, ObjectType
 from accounts.decorators import login_required
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
-from accounts.models import ACCOUNT_NAME_TAKEN, Membership, ProviderAccount
+from accounts.models import ACCOUNT_NAME_TAKEN, Membership, Organization, ProviderAccount
 from sip.models import CredentialList, SipDomain
 from sip.review import cached_reviews
 from whippy.db import count_of, lock
@@ -111,6 +111,8 @@ def account_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @transaction.atomic
 def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     membership = get_membership(request, org_slug, admin=True)
+    if request.method == "POST":
+        lock(Organization, membership.organization_id)  # the account limit sees a settled count
     blank = ProviderAccount(organization=membership.organization)
     form = ProviderAccountForm(request.POST if request.method == "POST" else None, instance=blank)
     if request.method == "POST" and form.is_valid():

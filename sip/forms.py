@@ -127,7 +127,23 @@ class CredentialForm(PasswordFields, forms.ModelForm):
 
 
 class RotatePasswordForm(PasswordFields):
-    pass
+    # When the password the form was opened for was set: a resubmitted form (a double click, the
+    # browser's resend) finds a newer one and is refused instead of rotating a second time.
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    OUT_OF_DATE = "This form is out of date. Reload the page and try again."
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "version" in self.errors:
+            # A missing or mangled hidden field: say it where people read, not beside nothing.
+            del self.errors["version"]
+            self.add_error(None, self.OUT_OF_DATE)
+        return cleaned
+
+
+def password_version(credential: Credential) -> str:
+    return credential.password_changed_at.isoformat()
 
 
 AUTHENTICATES = {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -97,6 +98,19 @@ class SipDomain(models.Model):
             and SipDomain.objects.filter(account_id=self.account_id).count() >= limit
         ):
             raise ValidationError(limit_message(self.account, limit, "SIP domains"))
+        # SIP domain names are global: no organization may reserve more than its share.
+        share = settings.MAX_SIP_DOMAINS_PER_ORGANIZATION
+        if (
+            self.pk is None
+            and SipDomain.objects.filter(
+                account__organization_id=self.account.organization_id
+            ).count()
+            >= share
+        ):
+            raise ValidationError(
+                f"Your organization has reached its limit of {share} SIP domains across its "
+                "accounts. Delete a domain you no longer use before adding another."
+            )
 
 
 def name_key(name: str) -> str:

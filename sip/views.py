@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -20,7 +21,7 @@ from django_htmx.http import push_url
 from accounts.access import get_account
 from accounts.activity import Action, ObjectType, record
 from accounts.decorators import login_required
-from accounts.models import Activity, Membership, ProviderAccount
+from accounts.models import Activity, Membership, Organization, ProviderAccount
 from sip import password_checks, services
 from sip.diagnosis import check_connection
 from sip.forms import (
@@ -33,6 +34,7 @@ from sip.forms import (
     SipDomainRenameForm,
     already_attached,
     joined,
+    password_version,
 )
 from sip.models import (
     DOMAIN_IN_USE,
@@ -151,7 +153,9 @@ def domain_list(request: HttpRequest, org_slug: str, account_id: int) -> HttpRes
 def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     if request.method == "POST":
-        lock_parent(ProviderAccount, account.pk)  # limits and deletes see a settled count
+        # Limits (the provider's and the organization's share) and deletes see settled counts.
+        lock(Organization, account.organization_id)
+        lock_parent(ProviderAccount, account.pk)
     form = SipDomainForm(
         request.POST if request.method == "POST" else None, instance=SipDomain(account=account)
     )
@@ -568,10 +572,23 @@ def credential_rotate(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     credential_list = _get_list(account, list_id)
-    credential = get_object_or_404(Credential, pk=credential_id, credential_list=credential_list)
+    # Locked for a POST: two submissions of one form are settled one after the other.
+    rows = Credential.objects.select_for_update() if request.method == "POST" else Credential
+    credential = get_object_or_404(rows, pk=credential_id, credential_list=credential_list)
     credential.credential_list = credential_list
-    form = RotatePasswordForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    current = password_version(credential)
+    form = RotatePasswordForm(
+        request.POST if request.method == "POST" else None, initial={"version": current}
+    )
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["version"] != current:
+        # Rotated since this form was opened: most likely the same form sent twice. The
+        # password shown then is the one in use; a second, silent rotation would lose it.
+        data = request.POST.copy()
+        data["version"] = current  # submitting again now is a deliberate second rotation
+        form = RotatePasswordForm(data)
+        form.is_valid()
+        form.add_error(None, _already_rotated(account, credential))
+    elif request.method == "POST" and form.is_valid():
         credential.set_password(form.cleaned_data["password"])
         credential.save(update_fields=["ha1_md5", "ha1_sha256", "password_changed_at"])
         record(
@@ -598,6 +615,26 @@ def credential_rotate(
         request, membership, account, credential_list, form=form, slot="rotate", target=credential
     )
     return render_page(request, LIST_PAGE, "rotate-form", context)
+
+
+def _already_rotated(account: ProviderAccount, credential: Credential) -> str:
+    last = (
+        Activity.objects.filter(
+            account=account,
+            action=Action.PASSWORD_ROTATED,
+            object_type=ObjectType.CREDENTIAL,
+            object_id=credential.pk,
+        )
+        .values_list("actor_name", flat=True)
+        .first()
+    )
+    when = timezone.localtime(credential.password_changed_at)
+    return (
+        f"Nothing was changed: the password of “{credential.username}” was already rotated at "
+        f"{when:%H:%M:%S}{f' by {last}' if last else ''}, after this form was opened (was it "
+        "sent twice?). The password shown then is the one in use. To replace it, submit this "
+        "form again."
+    )
 
 
 @login_required

@@ -129,3 +129,10 @@ def world(org, account, domain, admin_user, support_user, outsider):
         "credential_id": credential.pk,
         "attachment_id": attachment.pk,
     }
+
+
+def rotation(credential_id: int, **data: str) -> dict[str, str]:
+    """A rotate form as the page sends it: with the version of the password it was opened for."""
+    from sip.forms import password_version
+
+    return {**data, "version": password_version(Credential.objects.get(pk=credential_id))}

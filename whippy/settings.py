@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "accounts.middleware.SetupChangedMiddleware",
     "accounts.middleware.HtmxMessagesMiddleware",
+    "accounts.middleware.TooManyWritesMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -198,6 +199,18 @@ AXES_CLIENT_IP_CALLABLE = "accounts.login_throttling.client_ip"
 AXES_CLIENT_STR_CALLABLE = "accounts.login_throttling.client_str"
 # Passwords are always masked; the username and address stay readable in the lockout log.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
+
+# Fair use (accounts/limits.py): per organization, and changes per person per minute.
+MAX_ACCOUNTS_PER_ORGANIZATION = envint("MAX_ACCOUNTS_PER_ORGANIZATION", 20)
+MAX_SIP_DOMAINS_PER_ORGANIZATION = envint("MAX_SIP_DOMAINS_PER_ORGANIZATION", 500)
+WRITES_PER_MINUTE = envint("WRITES_PER_MINUTE", 60)
+for _name in (
+    "MAX_ACCOUNTS_PER_ORGANIZATION",
+    "MAX_SIP_DOMAINS_PER_ORGANIZATION",
+    "WRITES_PER_MINUTE",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 
 # The connection check's password tests, per person and per SIP user (sip/password_checks.py).
 PASSWORD_CHECKS_PER_MINUTE = envint("PASSWORD_CHECKS_PER_MINUTE", 10)

@@ -92,8 +92,11 @@
   }
 
   document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
     clearMessages();
-    showToast(messageFor(event.detail.xhr.status));
+    // A limit (429) says in words how long to wait: show the server's sentence.
+    var plain = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+    showToast(xhr.status === 429 && plain && xhr.responseText ? xhr.responseText : messageFor(xhr.status));
   });
   document.addEventListener("htmx:sendError", function () {
     showToast("Could not reach the server. Check your connection and try again.");

@@ -84,3 +84,19 @@ def test_phone_screen_shows_the_active_tab_and_a_one_line_top_bar(
     page.get_by_role("tab", name="SIP Users").click()
     expect(page).to_have_url(re.compile(r"/sip-users/$"))
     expect(page.get_by_role("tab", name="SIP Users")).to_be_in_viewport(ratio=1)
+
+
+def test_a_limit_is_shown_in_words_and_keeps_the_form(login, admin_user, account, settings):
+    settings.WRITES_PER_MINUTE = 1
+    page = login("alice")
+    page.get_by_role("link", name="Twilio main", exact=True).click()
+    page.get_by_role("tab", name=re.compile("^Credential Lists")).click()
+    page.locator("#tab-panel header").get_by_role("link", name="Add credential list").click()
+    page.get_by_label("Name", exact=True).fill("First")
+    page.get_by_label("Name", exact=True).press("Enter")
+    expect(page.locator("#messages")).to_have_text("Credential list “First” added.")
+    page.get_by_label("Name", exact=True).fill("Second")
+    page.get_by_label("Name", exact=True).press("Enter")
+    expect(page.locator("#toast")).to_contain_text("You have made 1 change in the last minute")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Second")
+    expect(page.locator("#messages")).to_be_empty()

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Activity
 from sip.models import Credential, CredentialAttachment, CredentialList
-from tests.conftest import HTMX
+from tests.conftest import HTMX, rotation
 
 
 def summaries() -> list[tuple[str, str, str, str]]:
@@ -32,7 +32,7 @@ def test_every_kind_of_change_writes_one_record(admin_client, account):
     desk = Credential.objects.get()
     admin_client.post(
         f"{base}/credential-lists/{phones.pk}/credentials/{desk.pk}/password/",
-        {"password_choice": "generate"},
+        rotation(desk.pk, password_choice="generate"),
     )
     admin_client.post(
         f"{base}/attachments/new/",

@@ -168,11 +168,14 @@ def test_saved_credential_holds_only_digests_for_the_provider_realm(phones):
 
 
 def test_rotate_form_generates_or_validates(phones):
-    generated = RotatePasswordForm({"password_choice": "generate"})
+    generated = RotatePasswordForm({"password_choice": "generate", "version": "v1"})
     assert generated.is_valid()
     validate_sip_password(generated.cleaned_data["password"])
-    weak = RotatePasswordForm({"password_choice": "type", "password": "weak"})
+    weak = RotatePasswordForm({"password_choice": "type", "password": "weak", "version": "v1"})
     assert not weak.is_valid()
+    unversioned = RotatePasswordForm({"password_choice": "generate"})
+    assert not unversioned.is_valid()
+    assert unversioned.non_field_errors() == [RotatePasswordForm.OUT_OF_DATE]
 
 
 def test_limit_of_credentials_per_list(phones):

@@ -4,8 +4,9 @@ import re
 
 import pytest
 
+from accounts.models import Activity
 from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
-from tests.conftest import HTMX
+from tests.conftest import HTMX, rotation
 
 TYPED = "Typed-Secret-Pass-77"
 
@@ -119,7 +120,7 @@ def test_rotate_password(admin_client, account, phones):
     page = admin_client.get(rotate).content.decode()
     assert "Rotate password of <code>desk</code>" in page
     response = admin_client.post(
-        rotate, {"password_choice": "type", "password": TYPED}, headers=HTMX
+        rotate, rotation(credential.pk, password_choice="type", password=TYPED), headers=HTMX
     )
     html = response.content.decode()
     assert shown_password(html) == TYPED
@@ -130,7 +131,8 @@ def test_rotate_password(admin_client, account, phones):
 
     assert credential.ha1_md5 == hashlib.md5(f"desk:sip.twilio.com:{TYPED}".encode()).hexdigest()
     assert credential.password_changed_at > credential.created_at
-    again = admin_client.post(rotate, {"password_choice": "generate"}).content.decode()
+    again = admin_client.post(rotate, rotation(credential.pk, password_choice="generate"))
+    again = again.content.decode()
     assert shown_password(again) != TYPED
 
 
@@ -155,8 +157,37 @@ def test_username_cannot_be_renamed(admin_client, account, phones):
         credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y"
     )
     rotate = base(account, phones) + f"credentials/{credential.pk}/password/"
-    admin_client.post(rotate, {"username": "evil", "password_choice": "generate"})
+    response = admin_client.post(
+        rotate, rotation(credential.pk, username="evil", password_choice="generate")
+    )
+    assert "Password of SIP user “desk” rotated." in response.content.decode()
     credential.refresh_from_db()
     assert credential.username == "desk"
     html = admin_client.get(base(account, phones)).content.decode()
     assert "/edit/" not in html.split('id="credential-table"')[1]
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_resubmitted_rotate_does_not_rotate_again(admin_client, account, phones, headers):
+    credential = Credential(credential_list=phones, username="desk")
+    credential.set_password(TYPED)
+    credential.save()
+    rotate = base(account, phones) + f"credentials/{credential.pk}/password/"
+    form = rotation(credential.pk, password_choice="generate")  # the form as it was opened
+    first = admin_client.post(rotate, form, headers=headers).content.decode()
+    shown = shown_password(first)
+    digest = Credential.objects.get(pk=credential.pk).ha1_md5
+    second = admin_client.post(rotate, form, headers=headers).content.decode()
+    assert "Nothing was changed: the password of “desk” was already rotated at" in second
+    assert "by alice" in second and "sent twice?" in second
+    assert 'id="secret-value"' not in second and shown not in second
+    assert "rotated." not in second.split("Nothing was changed")[0]  # no success message
+    assert Credential.objects.get(pk=credential.pk).ha1_md5 == digest  # the shown one still works
+    assert Activity.objects.filter(action="password_rotated").count() == 1
+    # Submitting the refused form again is a deliberate second rotation, and it works.
+    fresh_version = re.search(r'name="version" value="([^"]+)"', second).group(1)
+    third = admin_client.post(
+        rotate, {"password_choice": "generate", "version": fresh_version}, headers=headers
+    )
+    assert shown_password(third.content.decode()) != shown
+    assert Credential.objects.get(pk=credential.pk).ha1_md5 != digest

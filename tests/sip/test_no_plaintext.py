@@ -11,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 
 from sip.models import CredentialList
-from tests.conftest import HTMX
+from tests.conftest import HTMX, rotation
 
 TYPED = "Never-Store-Me-9182"
 
@@ -49,7 +49,8 @@ def test_password_is_nowhere_after_create_and_rotate(admin_client, account, capl
         shown.append(TYPED)
         credential_id = phones.credentials.get().pk
         rotated = admin_client.post(
-            base + f"credentials/{credential_id}/password/", {"password_choice": "generate"}
+            base + f"credentials/{credential_id}/password/",
+            rotation(credential_id, password_choice="generate"),
         )
         generated = re.search(r'id="secret-value">([^<]+)<', rotated.content.decode()).group(1)
         shown.append(generated)
