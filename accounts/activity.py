@@ -39,6 +39,7 @@ def record(
         organization_id=account.organization_id,
         account=account,
         account_name=account.name,
+        account_key=account.pk,
         actor=request.user,
         actor_name=request.user.get_username(),
         action=action,

@@ -154,6 +154,9 @@ class Activity(models.Model):
         related_name="activities",
     )
     account_name = models.CharField(max_length=64)
+    # The account's id, kept after the account is deleted (account is then NULL), so the
+    # organization's Activity page can still filter by it.
+    account_key = models.BigIntegerField(null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -172,6 +175,9 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["account", "-created_at"], name="activity_account_recent"),
             models.Index(fields=["organization", "-created_at"], name="activity_org_recent"),
+            models.Index(
+                fields=["organization", "account_key", "-created_at"], name="activity_org_account"
+            ),
             # Password tests of the connection check are throttled per user.
             models.Index(fields=["actor", "action", "-created_at"], name="activity_actor_recent"),
         ]

@@ -18,7 +18,13 @@ from accounts.access import get_membership
 from accounts.activity import Action, ObjectType
 from accounts.decorators import login_required
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
-from accounts.models import ACCOUNT_NAME_TAKEN, Membership, Organization, ProviderAccount
+from accounts.models import (
+    ACCOUNT_NAME_TAKEN,
+    Activity,
+    Membership,
+    Organization,
+    ProviderAccount,
+)
 from sip.models import CredentialList, SipDomain
 from sip.review import cached_reviews
 from whippy.db import count_of, lock
@@ -208,3 +214,80 @@ def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> Http
             return push_url(response, _list_url(membership))
     context = _context(request, membership, slot="delete", target=account, blocked=blocked)
     return render_page(request, TEMPLATE, "account-delete", context)
+
+
+# The organization's Activity: every change of every account, deleted accounts included.
+
+ACTIVITY = "accounts/activity_list.html"
+ACTIVITY_COLUMNS = [
+    Column("created", "When", "created_at"),
+    Column("actor", "Who", "actor_name"),
+    Column("account", "Account", "account_name"),
+    Column("what", "What", "object_type"),
+    Column("change", "Change"),
+]
+
+
+def _account_choices(membership: Membership) -> list[tuple[str, str]]:
+    """Every account that has a history here: today's, then deleted ones by their last name."""
+    current = list(
+        ProviderAccount.objects.filter(organization_id=membership.organization_id)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    deleted = (
+        Activity.objects.filter(
+            organization_id=membership.organization_id,
+            account__isnull=True,
+            account_key__isnull=False,
+            action=Activity.Action.DELETED,
+            object_type=Activity.ObjectType.ACCOUNT,
+        )
+        .order_by("account_name")
+        .values_list("account_key", "account_name")
+    )
+    return [(str(pk), name) for pk, name in current] + [
+        (str(key), f"{name} (deleted)") for key, name in deleted
+    ]
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def activity_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    membership = get_membership(request, org_slug)
+    records = Activity.objects.filter(organization_id=membership.organization_id)
+    choices = _account_choices(membership)
+    account_key = request.GET.get("account", "")
+    if account_key in {key for key, _name in choices}:
+        records = records.filter(account_key=int(account_key))
+    else:
+        account_key = ""
+    object_type = request.GET.get("type", "")
+    if object_type in Activity.ObjectType.values:
+        records = records.filter(object_type=object_type)
+    else:
+        object_type = ""
+    kept = {name: value for name, value in (("account", account_key), ("type", object_type))}
+    table = Table(
+        request,
+        records,
+        path=reverse("org-activity", args=[membership.organization.slug]),
+        target="activity-table",
+        columns=ACTIVITY_COLUMNS,
+        search=["summary", "actor_name", "account_name"],
+        extra={name: value for name, value in kept.items() if value},
+    )
+    context = {
+        "membership": membership,
+        "organization": membership.organization,
+        "section": "activity",
+        "table": table,
+        "records": table.rows,
+        "account_choices": choices,
+        "account_key": account_key,
+        "object_type": object_type,
+        "object_types": Activity.ObjectType.choices,
+    }
+    partial = table_partial(request, "activity-table", "main-content")
+    return render_page(request, ACTIVITY, partial, context)

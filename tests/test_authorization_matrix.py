@@ -27,6 +27,7 @@ EXPECTATIONS = {
     "accounts:account-create": WRITE,
     "accounts:account-update": WRITE,
     "accounts:account-delete": WRITE,
+    "org-activity": READ,
     "sip:account-detail": REDIRECT,
     "sip:account-nav": READ,
     "sip:domain-list": READ,

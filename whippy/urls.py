@@ -19,6 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("session/", account_views.session_status, name="session-status"),
     path("o/<slug:org_slug>/accounts/", include("accounts.urls")),
+    path("o/<slug:org_slug>/activity/", account_views.activity_list, name="org-activity"),
     path("o/<slug:org_slug>/accounts/<int:account_id>/", include("sip.urls")),
     path("django-admin/", admin.site.urls),
 ]
