@@ -143,3 +143,20 @@ def test_focus_moves_to_the_first_error(login, admin_user, account):
     page.keyboard.press("Enter")
     expect(page.get_by_text("needs a letter or a digit")).to_be_visible()
     expect(page.get_by_label("Name", exact=True)).to_be_focused()
+
+
+def test_focus_is_the_same_when_the_form_arrives_as_a_whole_page(login, admin_user, account):
+    """The race behind a once-flaky test: a click that lands before htmx has loaded follows the
+    link as a whole page. Focus must land in the same place either way."""
+    page = login("alice")
+    page.goto(
+        page.url.replace(
+            "/o/acme/accounts/", f"/o/acme/accounts/{account.pk}/credential-lists/new/"
+        )
+    )
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    page.get_by_label("Name", exact=True).fill("---")
+    # Submitted without htmx (as before it loads): the whole page comes back with the error.
+    page.evaluate("document.querySelector('#panel-slot form').submit()")
+    expect(page.get_by_text("needs a letter or a digit")).to_be_visible()
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
