@@ -268,7 +268,6 @@ def activity_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         records = records.filter(object_type=object_type)
     else:
         object_type = ""
-    kept = {name: value for name, value in (("account", account_key), ("type", object_type))}
     table = Table(
         request,
         records,
@@ -276,7 +275,11 @@ def activity_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         target="activity-table",
         columns=ACTIVITY_COLUMNS,
         search=["summary", "actor_name", "account_name"],
-        extra={name: value for name, value in kept.items() if value},
+        extra={
+            name: value
+            for name, value in (("account", account_key), ("type", object_type))
+            if value
+        },
     )
     context = {
         "membership": membership,
