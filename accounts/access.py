@@ -33,15 +33,24 @@ def get_membership(request: HttpRequest, org_slug: str, *, admin: bool = False) 
     request.memberships = memberships  # type: ignore[attr-defined]
     timezone.activate(zoneinfo.ZoneInfo(membership.organization.time_zone))
     if admin:
-        require_admin(membership)
-        if request.method == "POST":
-            check_write_rate(request)
+        require_change(request, membership)
     return membership
 
 
 def require_admin(membership: Membership) -> None:
     if not membership.is_admin:
         raise PermissionDenied("Support staff can view this setup but not change it.")
+
+
+def require_change(request: HttpRequest, membership: Membership) -> None:
+    """For a view that changes something: the role, then (for a POST) the rate of changes.
+
+    Views that act on an object call this after looking the object up, so that another
+    organization's (or account's) object is a 404 for everyone, support staff included.
+    """
+    require_admin(membership)
+    if request.method == "POST":
+        check_write_rate(request)
 
 
 def get_account(
@@ -53,7 +62,5 @@ def get_account(
     )
     account.organization = membership.organization
     if admin:
-        require_admin(membership)
-        if request.method == "POST":
-            check_write_rate(request)
+        require_change(request, membership)
     return membership, account

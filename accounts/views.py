@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from accounts import activity, services
-from accounts.access import get_membership
+from accounts.access import get_membership, require_change
 from accounts.activity import Action, ObjectType
 from accounts.decorators import login_required
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
@@ -149,10 +149,11 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @transaction.atomic
 def account_update(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
-    membership = get_membership(request, org_slug, admin=True)
+    membership = get_membership(request, org_slug)
     account = get_object_or_404(
         ProviderAccount, pk=account_id, organization_id=membership.organization_id
     )
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     form = ProviderAccountRenameForm(
         request.POST if request.method == "POST" else None, instance=account
     )
@@ -183,7 +184,9 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
 @vary_on_headers("HX-Request")
 @transaction.atomic
 def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
-    membership = get_membership(request, org_slug, admin=True)
+    membership = get_membership(request, org_slug)
+    get_object_or_404(ProviderAccount, pk=account_id, organization_id=membership.organization_id)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     if request.method == "POST" and not lock(ProviderAccount, account_id):
         raise Http404("No such account.")
     # Read after the lock: a domain or list created meanwhile blocks the delete.

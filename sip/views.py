@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from accounts.access import get_account
+from accounts.access import get_account, require_change
 from accounts.activity import Action, ObjectType, record
 from accounts.decorators import login_required
 from accounts.models import Activity, Membership, Organization, ProviderAccount
@@ -188,8 +188,9 @@ def domain_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
 def domain_update(
     request: HttpRequest, org_slug: str, account_id: int, domain_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     domain.account = account
     form = SipDomainRenameForm(request.POST if request.method == "POST" else None, instance=domain)
     if request.method == "POST" and form.is_valid():
@@ -214,8 +215,9 @@ def domain_update(
 def domain_delete(
     request: HttpRequest, org_slug: str, account_id: int, domain_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     if request.method == "POST":
         lock_parent(SipDomain, domain.pk)  # no attachment can be added to it meanwhile
         removed = [
@@ -368,8 +370,9 @@ def credential_list_create(request: HttpRequest, org_slug: str, account_id: int)
 def credential_list_update(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     credential_list = _get_list(account, list_id)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     form = CredentialListForm(
         request.POST if request.method == "POST" else None, instance=credential_list
     )
@@ -404,8 +407,9 @@ def credential_list_update(
 def credential_list_delete(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     credential_list = _get_list(account, list_id)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     if request.method == "POST":
         # Attachments are read after the lock: one added meanwhile refuses the delete.
         lock_parent(CredentialList, credential_list.pk)
@@ -519,8 +523,9 @@ def credential_list_detail(
 def credential_create(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     credential_list = _get_list(account, list_id)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     if request.method == "POST":
         lock_parent(CredentialList, credential_list.pk)
     form = CredentialForm(
@@ -570,11 +575,12 @@ def credential_create(
 def credential_rotate(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     credential_list = _get_list(account, list_id)
     # Locked for a POST: two submissions of one form are settled one after the other.
     rows = Credential.objects.select_for_update() if request.method == "POST" else Credential
     credential = get_object_or_404(rows, pk=credential_id, credential_list=credential_list)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     credential.credential_list = credential_list
     current = password_version(credential)
     form = RotatePasswordForm(
@@ -644,9 +650,10 @@ def _already_rotated(account: ProviderAccount, credential: Credential) -> str:
 def credential_delete(
     request: HttpRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     credential_list = _get_list(account, list_id)
     credential = get_object_or_404(Credential, pk=credential_id, credential_list=credential_list)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     if request.method == "POST":
         record(
             request,
@@ -843,12 +850,13 @@ def attachment_create(request: HttpRequest, org_slug: str, account_id: int) -> H
 def attachment_delete(
     request: HttpRequest, org_slug: str, account_id: int, attachment_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id, admin=True)
+    membership, account = get_account(request, org_slug, account_id)
     attachment = get_object_or_404(
         CredentialAttachment.objects.select_related("domain", "credential_list"),
         pk=attachment_id,
         domain__account=account,
     )
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
     if request.method == "POST":
         record(
             request,

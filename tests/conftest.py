@@ -136,3 +136,18 @@ def rotation(credential_id: int, **data: str) -> dict[str, str]:
     from sip.forms import password_version
 
     return {**data, "version": password_version(Credential.objects.get(pk=credential_id))}
+
+
+@pytest.fixture
+def requires_postgresql() -> None:
+    """For tests that need concurrent writers. Skipped on the default SQLite run; when
+    DATABASE_URL is set (CI's PostgreSQL run) they must run, so anything else fails them."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("DATABASE_URL"):
+        pytest.fail(f"DATABASE_URL is set, but the database is {connection.vendor}, not PostgreSQL")
+    pytest.skip("needs concurrent writers: runs on PostgreSQL (set DATABASE_URL, as CI does)")

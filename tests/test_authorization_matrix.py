@@ -14,7 +14,8 @@ from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, ProviderAccount, Role
+from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
 from tests.conftest import HTMX
 
 READ = "read"  # any member may GET; nothing to POST
@@ -159,11 +160,40 @@ def test_admin(name, headers, world, admin_user):
     assert get.status_code == (302 if kind == REDIRECT else 200), url
     if headers and kind != REDIRECT:
         assert b"<html" not in get.content
+    before = state()
     post = client.post(url, headers=headers)
     if kind in (READ, REDIRECT):
         assert post.status_code == 405
     else:
         assert post.status_code in (200, 302), url
+    # An empty POST changes exactly what it should: a delete removes its object (and what goes
+    # with it) and records it; a form without data, or a refused delete, changes nothing.
+    after = state()
+    changed = {label for label in before if before[label] != after[label]}
+    assert changed == EMPTY_POST_CHANGES.get(name, set()), name
+    gone = {(label, row["id"]) for label in before for row in before[label]} - {
+        (label, row["id"]) for label in after for row in after[label]
+    }
+    assert gone == {(label, world[key]) for label, key in EMPTY_POST_REMOVES.get(name, [])} | (
+        {("sip.CredentialAttachment", world["attachment_id"])}
+        if name == "sip:domain-delete"
+        else set()
+    ), name
+
+
+# What an admin's empty POST changes (the world's account has a domain and an attached list, so
+# deleting the account or the list is refused).
+RECORDED = {"accounts.Activity", "accounts.ProviderAccount"}  # the record and the setup version
+EMPTY_POST_CHANGES = {
+    "sip:domain-delete": {"sip.SipDomain", "sip.CredentialAttachment"} | RECORDED,
+    "sip:credential-delete": {"sip.Credential"} | RECORDED,
+    "sip:attachment-delete": {"sip.CredentialAttachment"} | RECORDED,
+}
+EMPTY_POST_REMOVES = {
+    "sip:domain-delete": [("sip.SipDomain", "domain_id")],
+    "sip:credential-delete": [("sip.Credential", "credential_id")],
+    "sip:attachment-delete": [("sip.CredentialAttachment", "attachment_id")],
+}
 
 
 @NAMES
@@ -201,3 +231,63 @@ def test_support_member_of_two_organizations_keeps_roles_apart(world, support_us
     client = client_for(support_user)
     response = client.post(url_for("sip:domain-create", world), {"name": "x", "prefix": "x"})
     assert response.status_code == 403
+
+
+@pytest.fixture
+def foreign(org, other_org):
+    """One of everything in a sibling account of the same organization, and in another
+    organization: ids that must not be reachable through the user's own URLs."""
+
+    def build(organization, name: str) -> dict[str, int]:
+        account = ProviderAccount.objects.create(
+            organization=organization, name=name, provider="telnyx"
+        )
+        domain = SipDomain.objects.create(account=account, name="F", prefix=f"f-{name.lower()}")
+        phones = CredentialList.objects.create(account=account, name="Foreign")
+        credential = Credential(credential_list=phones, username="f")
+        credential.set_password("Foreign-Pass-1234")
+        credential.save()
+        attachment = CredentialAttachment.objects.create(
+            domain=domain, credential_list=phones, purpose="calls"
+        )
+        return {
+            "account_id": account.pk,
+            "domain_id": domain.pk,
+            "list_id": phones.pk,
+            "credential_id": credential.pk,
+            "attachment_id": attachment.pk,
+        }
+
+    return {
+        "sibling account": build(org, "Sibling"),
+        "other organization": build(other_org, "Theirs"),
+    }
+
+
+@NAMES
+@pytest.mark.parametrize("where", ["sibling account", "other organization"])
+def test_foreign_ids_through_own_urls_are_404_for_everyone(
+    name, where, world, foreign, admin_user, support_user
+):
+    route = dict(url_names())[name]
+    params = [p for p in re.findall(r"<(?:\w+:)?(\w+)>", route) if p != "org_slug"]
+    before = state()
+    tried = 0
+    for param in params:
+        if where == "sibling account" and params == ["account_id"]:
+            continue  # a sibling account of one's own organization is not foreign
+        ids = {**world, param: foreign[where][param]}
+        url = reverse(name, kwargs={p: ids[p] for p in ["org_slug", *params]})
+        for user in (admin_user, support_user):
+            client = client_for(user)
+            for method in ("get", "post"):
+                expected = (
+                    405 if method == "post" and EXPECTATIONS[name] in (READ, REDIRECT) else 404
+                )
+                for headers in ({}, HTMX):
+                    response = getattr(client, method)(url, headers=headers)
+                    assert response.status_code == expected, (user.username, method, url)
+                    tried += 1
+    assert state() == before
+    if params and not (where == "sibling account" and params == ["account_id"]):
+        assert tried

@@ -45,10 +45,23 @@ def test_post_with_header_token_succeeds(csrf_client, account):
 
 
 def test_pages_carry_the_token_for_htmx(csrf_client, account):
+    """The token the page gives htmx (hx-headers on body) is one the server accepts."""
+    import re
+
     page = csrf_client.get(f"/o/acme/accounts/{account.pk}/domains/").content.decode()
-    token = csrf_client.cookies["csrftoken"].value
-    assert 'hx-headers=\'{"x-csrftoken": "' in page
-    assert token  # a token cookie was set for the page that embeds one
+    embedded = re.search(r"<body hx-headers='\{\"x-csrftoken\": \"([^\"]+)\"\}'>", page).group(1)
+    url = f"/o/acme/accounts/{account.pk}/domains/new/"
+    headers = {"HX-Request": "true"}
+    forged = embedded[:-4] + ("aaaa" if not embedded.endswith("aaaa") else "bbbb")
+    refused = csrf_client.post(
+        url, {"name": "x", "prefix": "xx"}, headers={**headers, "X-CSRFToken": forged}
+    )
+    assert refused.status_code == 403
+    accepted = csrf_client.post(
+        url, {"name": "x", "prefix": "xx"}, headers={**headers, "X-CSRFToken": embedded}
+    )
+    assert accepted.status_code == 200
+    assert SipDomain.objects.get().domain == "xx.sip.twilio.com"
 
 
 def test_credential_writes_need_the_token(csrf_client, account):

@@ -179,3 +179,73 @@ def test_support_tools_fixed_queries(admin_client, org, django_assert_num_querie
         return len(ctx.captured_queries)
 
     assert check(small) == check(big)
+
+
+# Every page's SQL queries, pinned: (first view, the setup review computed; a later view, the
+# review from the cache; an HTMX table swap). Each includes the session, user and membership
+# lookups. A page missing here fails test_every_page_has_a_pinned_count.
+PINNED = {
+    "accounts:account-list": (12, 9, 9),
+    "org-activity": (7, 7, 7),
+    "sip:account-nav": (7, 4, 4),
+    "sip:activity-list": (9, 6, 6),
+    "sip:attachment-list": (13, 10, 10),
+    "sip:credentiallist-detail": (12, 9, 9),
+    "sip:credentiallist-list": (11, 8, 8),
+    "sip:domain-list": (10, 7, 7),
+    "sip:sip-user-list": (11, 8, 8),
+}
+TABLE_OF = {
+    "accounts:account-list": "account-table",
+    "org-activity": "activity-table",
+    "sip:activity-list": "activity-table",
+    "sip:attachment-list": "attachment-table",
+    "sip:credentiallist-detail": "credential-table",
+    "sip:credentiallist-list": "list-table",
+    "sip:domain-list": "domain-table",
+    "sip:sip-user-list": "sip-user-table",
+}
+
+
+def read_pages() -> list[str]:
+    from tests.test_authorization_matrix import EXPECTATIONS, READ
+
+    return sorted(name for name, kind in EXPECTATIONS.items() if kind == READ)
+
+
+def test_every_page_has_a_pinned_count():
+    assert sorted(PINNED) == read_pages()
+
+
+def test_pinned_query_counts(world, admin_user):
+    from django.core.cache import cache
+
+    from tests.test_authorization_matrix import client_for, url_for
+
+    client = client_for(admin_user)
+    measured = {}
+    for name in read_pages():
+        url = url_for(name, world)
+        cache.clear()
+        cold = count_queries(client, url)
+        warm = count_queries(client, url)
+        swap = count_queries(
+            client, url, {"HX-Request": "true", "HX-Target": TABLE_OF.get(name, "x")}
+        )
+        measured[name] = (cold, warm, swap)
+    assert measured == PINNED
+
+
+def test_connection_check_pinned_queries(world, admin_client):
+    url = f"/o/acme/accounts/{world['account_id']}/sip-users/check/"
+    data = {"username": "desk", "domain": "acme-hq"}
+    with CaptureQueriesContext(connection) as plain:
+        admin_client.post(url, data, headers={"HX-Request": "true"})
+    with CaptureQueriesContext(connection) as with_password:
+        admin_client.post(
+            url, {**data, "password": "Wrong-Pass-0000"}, headers={"HX-Request": "true"}
+        )
+    # Without a password: session, user, membership, account, the typed domain, the user's
+    # credentials and the attachments. A password test adds the two row locks, the two
+    # throttle counts, the lookup of the credential and its Activity record, each in a savepoint.
+    assert (len(plain.captured_queries), len(with_password.captured_queries)) == (7, 15)

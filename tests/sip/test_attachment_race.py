@@ -5,15 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from sip.models import CredentialAttachment, CredentialList
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers; CI runs this on PostgreSQL (DATABASE_URL)",
-)
+pytestmark = pytest.mark.usefixtures("requires_postgresql")
 
 
 @pytest.mark.django_db(transaction=True)

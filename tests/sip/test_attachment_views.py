@@ -258,3 +258,28 @@ def test_service_refuses_cross_account_link(account, domain, org):
     with pytest.raises(ValueError, match="different accounts"):
         attachment_create(domain=domain, credential_list=foreign_list, purposes=[Purpose.CALLS])
     assert not CredentialAttachment.objects.exists()
+
+
+def test_each_order_of_a_delete_and_an_attach_settles_cleanly(admin_client, account, domain):
+    """The two orders the race test (PostgreSQL) leaves to chance, each forced here."""
+    from sip import services
+
+    base = f"/o/acme/accounts/{account.pk}"
+    data = {"domain": domain.pk, "authenticates": "calls"}
+    # Attach first: the delete is refused and names the domain.
+    first = CredentialList.objects.create(account=account, name="First")
+    admin_client.post(f"{base}/attachments/new/", {**data, "credential_list": first.pk})
+    refused = admin_client.post(f"{base}/credential-lists/{first.pk}/delete/")
+    assert "cannot be deleted while it is attached" in refused.content.decode()
+    assert CredentialList.objects.filter(pk=first.pk).exists()
+    # Delete first: the attach is refused, whether it sees the list gone when validating...
+    second = CredentialList.objects.create(account=account, name="Second")
+    admin_client.post(f"{base}/credential-lists/{second.pk}/delete/")
+    late = admin_client.post(f"{base}/attachments/new/", {**data, "credential_list": second.pk})
+    assert "Select a valid choice." in late.content.decode()
+    # ...or only when it locks the rows to save (deleted between validation and saving).
+    third = CredentialList.objects.create(account=account, name="Third")
+    CredentialList.objects.filter(pk=third.pk).delete()
+    with pytest.raises(services.Gone):
+        services.attachment_create(domain=domain, credential_list=third, purposes=["calls"])
+    assert not CredentialAttachment.objects.filter(credential_list__name="Second").exists()
