@@ -57,19 +57,35 @@ FORMS = {
     ),
     "login": ("/login/", ["username", "password"]),
 }
+# The URL name of each fuzzed form: test_every_form_and_table_is_fuzzed compares them with the
+# URL conf, so a new form cannot be left out.
+URL_NAMES = {
+    "account-create": "accounts:account-create",
+    "account-update": "accounts:account-update",
+    "domain-create": "sip:domain-create",
+    "domain-update": "sip:domain-update",
+    "list-create": "sip:credentiallist-create",
+    "list-update": "sip:credentiallist-update",
+    "credential-create": "sip:credential-create",
+    "credential-rotate": "sip:credential-rotate",
+    "attachment-create": "sip:attachment-create",
+    "connection-check": "sip:connection-check",
+    "login": "login",
+}
 SEARCHES = {
     "sip-user-search": ("/o/acme/accounts/{account}/sip-users/", "q"),
     "activity-filter": ("/o/acme/accounts/{account}/activity/", "type"),
 }
 # Every table page, for its numeric page parameter.
 TABLES = {
-    "accounts": "/o/acme/accounts/",
-    "domains": "/o/acme/accounts/{account}/domains/",
-    "lists": "/o/acme/accounts/{account}/credential-lists/",
-    "credentials": "/o/acme/accounts/{account}/credential-lists/{list}/",
-    "attachments": "/o/acme/accounts/{account}/attachments/",
-    "sip-users": "/o/acme/accounts/{account}/sip-users/",
-    "activity": "/o/acme/accounts/{account}/activity/",
+    "org-activity": "/o/acme/activity/",
+    "accounts:account-list": "/o/acme/accounts/",
+    "sip:domain-list": "/o/acme/accounts/{account}/domains/",
+    "sip:credentiallist-list": "/o/acme/accounts/{account}/credential-lists/",
+    "sip:credentiallist-detail": "/o/acme/accounts/{account}/credential-lists/{list}/",
+    "sip:attachment-list": "/o/acme/accounts/{account}/attachments/",
+    "sip:sip-user-list": "/o/acme/accounts/{account}/sip-users/",
+    "sip:activity-list": "/o/acme/accounts/{account}/activity/",
 }
 # Numbers as people and attackers type them: digits of other scripts ("²", "①", "٣") pass
 # str.isdigit() but not int().
@@ -243,3 +259,16 @@ def test_over_long_login_usernames_are_refused_in_the_form(client, db, length):
     assert response.status_code == 200
     if length > 150:
         assert "A username has at most 150 characters." in response.content.decode()
+
+
+def test_every_form_and_table_is_fuzzed():
+    from tests.test_authorization_matrix import CHECK, EXPECTATIONS, READ, WRITE
+    from tests.test_query_counts import TABLE_OF
+
+    forms = {n for n, kind in EXPECTATIONS.items() if kind in (WRITE, CHECK) and "delete" not in n}
+    assert set(URL_NAMES) == set(FORMS)
+    assert set(URL_NAMES.values()) == forms | {"login"}
+    # Every page with a table (every read page but the tabs' own refresh) has its page fuzzed.
+    assert (
+        len(TABLES) == len(TABLE_OF) == len([n for n, k in EXPECTATIONS.items() if k == READ]) - 1
+    )

@@ -10,8 +10,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
 
-from sip.models import CredentialList
+from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
 from tests.conftest import HTMX, rotation
+from tests.test_authorization_matrix import every_page
 
 TYPED = "Never-Store-Me-9182"
 
@@ -62,17 +63,24 @@ def test_password_is_nowhere_after_create_and_rotate(admin_client, account, capl
     assert TYPED in created.content.decode()  # shown once, in its own response
     assert TYPED not in failed.content.decode()
 
-    later = [
-        admin_client.get(base),
-        admin_client.get(base, headers=HTMX),
-        admin_client.get(base + "credentials/new/"),
-        admin_client.get(base + f"credentials/{credential_id}/password/"),
-        admin_client.get(base + f"credentials/{credential_id}/delete/"),
-        admin_client.get(f"/o/acme/accounts/{account.pk}/credential-lists/"),
-        admin_client.get(f"/o/acme/accounts/{account.pk}/credential-lists/", headers=HTMX),
-        admin_client.get(f"/o/acme/accounts/{account.pk}/attachments/"),
-        admin_client.get("/o/acme/accounts/"),
-    ]
+    # Every page of the app, as a page and as an HTMX swap (SIP Users, Activity and Domains
+    # included), listed from the URL conf.
+    domain = SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    attachment = CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose=Purpose.CALLS
+    )
+    ids = {
+        "org_slug": "acme",
+        "account_id": account.pk,
+        "domain_id": domain.pk,
+        "list_id": phones.pk,
+        "credential_id": credential_id,
+        "attachment_id": attachment.pk,
+    }
+    pages = every_page(ids)
+    assert len(pages) > 20
+    later = [admin_client.get(url, headers=headers) for url in pages for headers in ({}, HTMX)]
+    assert all(response.status_code == 200 for response in later)
     stored = every_stored_value()
     logs = [record.getMessage() + repr(record.args) for record in caplog.records]
     cookies = [morsel.value for morsel in admin_client.cookies.values()]
