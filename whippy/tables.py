@@ -58,7 +58,9 @@ class Table:
         # search and sort the table there, not at their own URL.
         self.path = path
         form = TableForm(request.GET)
-        data = form.cleaned_data if form.is_valid() else {}
+        # Each parameter on its own: a mangled page number must not drop the search or sort.
+        form.is_valid()
+        data = form.cleaned_data
         self.search_error = form.errors.get("q")
         self.query = (data.get("q") or "").strip()
         if self.query:
