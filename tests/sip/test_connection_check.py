@@ -292,3 +292,18 @@ def test_typed_password_is_never_kept(admin_client, account, setup, caplog):
     from tests.sip.test_no_plaintext import every_stored_value
 
     assert not [v for v in every_stored_value() if typed in v]
+
+
+def test_attached_elsewhere_counts_only_the_same_purpose(account, setup):
+    # Phones is attached to branch for registrations only: for calls it is attached nowhere.
+    attach(setup["branch"], setup["phones"], Purpose.REGISTRATIONS)
+    attach(setup["hq"], setup["backup"], Purpose.CALLS, Purpose.REGISTRATIONS)
+    calls, registrations = verdicts(account, domain=setup["hq"])
+    assert texts(calls) == (
+        "The SIP user is in “Phones”, which is not attached to hq.sip.twilio.com "
+        "(it is attached to no domain for calls)."
+    )
+    assert texts(registrations) == (
+        "The SIP user is in “Phones”, which is not attached to hq.sip.twilio.com "
+        "(for registrations it is attached to branch.sip.twilio.com)."
+    )

@@ -114,3 +114,38 @@ def test_review_warns_when_several_passwords_work_for_one_user(account, purpose,
     if count > 1:
         expected.append(f"“desk” is in {count} lists attached to hq.sip.twilio.com for {what}")
     assert sorted(w.split(":")[0] for w in warnings) == sorted(expected)
+
+
+def test_review_wording_for_a_domain_missing_only_calls(account):
+    hq = SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    Credential.objects.create(credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y")
+    CredentialAttachment.objects.create(
+        domain=hq, credential_list=phones, purpose=Purpose.REGISTRATIONS
+    )
+    assert texts(account) == [
+        "hq.sip.twilio.com has no credential list for calls: it refuses all calls."
+    ]
+
+
+def test_a_list_with_exactly_one_credential_is_not_empty(account):
+    hq = SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    for purpose in (Purpose.CALLS, Purpose.REGISTRATIONS):
+        CredentialAttachment.objects.create(domain=hq, credential_list=phones, purpose=purpose)
+    assert texts(account) == ["“Phones” has no credentials."]
+    Credential.objects.create(credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y")
+    assert texts(account) == []
+
+
+def test_the_cached_review_follows_changes_made_through_the_app(admin_client, account):
+    """View, change through the app, view again: the review is the new one (its cache key
+    holds the setup version every change bumps)."""
+    tab = f"/o/acme/accounts/{account.pk}/domains/"
+    assert "Setup review: no warnings." in admin_client.get(tab).content.decode()
+    admin_client.post(f"{tab}new/", {"name": "HQ", "prefix": "hq"})
+    page = admin_client.get(tab).content.decode()
+    assert "Setup review: 1 warning" in page
+    assert "hq.sip.twilio.com has no credential list for calls or registrations" in page
+    admin_client.post(f"/o/acme/accounts/{account.pk}/credential-lists/new/", {"name": "Phones"})
+    assert "Setup review: 3 warnings" in admin_client.get(tab).content.decode()
