@@ -111,10 +111,9 @@ def empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def world(org, account, domain, admin_user, support_user, outsider):
-    """One of everything, as URL parameters."""
-    phones = CredentialList.objects.create(account=account, name="Phones")
+def one_of_everything(account, domain, list_name: str = "Phones") -> dict[str, int]:
+    """A credential list with one SIP user, attached to the domain for calls: the ids of all."""
+    phones = CredentialList.objects.create(account=account, name=list_name)
     credential = Credential(credential_list=phones, username="desk")
     credential.set_password("Desk-Phone-Pass-1234")
     credential.save()
@@ -122,13 +121,18 @@ def world(org, account, domain, admin_user, support_user, outsider):
         domain=domain, credential_list=phones, purpose="calls"
     )
     return {
-        "org_slug": org.slug,
         "account_id": account.pk,
         "domain_id": domain.pk,
         "list_id": phones.pk,
         "credential_id": credential.pk,
         "attachment_id": attachment.pk,
     }
+
+
+@pytest.fixture
+def world(org, account, domain, admin_user, support_user, outsider):
+    """One of everything, as URL parameters."""
+    return {"org_slug": org.slug, **one_of_everything(account, domain)}
 
 
 def rotation(credential_id: int, **data: str) -> dict[str, str]:

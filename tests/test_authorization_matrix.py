@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership, ProviderAccount, Role
-from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
-from tests.conftest import HTMX
+from sip.models import SipDomain
+from tests.conftest import HTMX, one_of_everything
 
 READ = "read"  # any member may GET; nothing to POST
 WRITE = "write"  # admins only, GET (the form or confirmation) and POST
@@ -249,20 +249,7 @@ def foreign(org, other_org):
             organization=organization, name=name, provider="telnyx"
         )
         domain = SipDomain.objects.create(account=account, name="F", prefix=f"f-{name.lower()}")
-        phones = CredentialList.objects.create(account=account, name="Foreign")
-        credential = Credential(credential_list=phones, username="f")
-        credential.set_password("Foreign-Pass-1234")
-        credential.save()
-        attachment = CredentialAttachment.objects.create(
-            domain=domain, credential_list=phones, purpose="calls"
-        )
-        return {
-            "account_id": account.pk,
-            "domain_id": domain.pk,
-            "list_id": phones.pk,
-            "credential_id": credential.pk,
-            "attachment_id": attachment.pk,
-        }
+        return one_of_everything(account, domain, list_name="Foreign")
 
     return {
         "sibling account": build(org, "Sibling"),
