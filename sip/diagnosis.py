@@ -50,7 +50,7 @@ class Verdict:
         return _names(self.password_matches, " and ")
 
 
-def _names(lists: list[CredentialList], last: str = ", ") -> str:
+def _names(lists: list[CredentialList], last: str) -> str:
     """“A”, “B” or “C” (with last=" or ")."""
     names = [f"“{cl.name}”" for cl in lists]
     return last.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
@@ -79,13 +79,17 @@ def check_connection(
         .select_related("domain", "credential_list")
         .order_by("domain__domain")
     )
-    similar: list[str] = []
-    if not credentials:
-        similar = list(
-            Credential.objects.filter(account=account, username__iexact=username).values_list(
-                "username", flat=True
-            )[:3]
+    # For a username found nowhere: the same name in another case, a common mistake.
+    similar = (
+        []
+        if credentials
+        else list(
+            Credential.objects.filter(account=account, username__iexact=username)
+            .order_by("username")
+            .values_list("username", flat=True)
+            .distinct()[:3]
         )
+    )
 
     verdicts = []
     for purpose in (Purpose.CALLS, Purpose.REGISTRATIONS):

@@ -283,3 +283,15 @@ def test_each_order_of_a_delete_and_an_attach_settles_cleanly(admin_client, acco
     with pytest.raises(services.Gone):
         services.attachment_create(domain=domain, credential_list=third, purposes=["calls"])
     assert not CredentialAttachment.objects.filter(credential_list__name="Second").exists()
+
+
+def test_the_service_refuses_a_domain_and_list_of_different_accounts(account, domain, org):
+    from sip import services
+
+    other = ProviderAccount.objects.create(organization=org, name="Other", provider="twilio")
+    foreign = CredentialList.objects.create(account=other, name="Foreign")
+    with pytest.raises(
+        ValueError, match=r"^The domain and the list belong to different accounts\.$"
+    ):
+        services.attachment_create(domain=domain, credential_list=foreign, purposes=["calls"])
+    assert not CredentialAttachment.objects.exists()

@@ -149,3 +149,16 @@ def test_the_cached_review_follows_changes_made_through_the_app(admin_client, ac
     assert "hq.sip.twilio.com has no credential list for calls or registrations" in page
     admin_client.post(f"/o/acme/accounts/{account.pk}/credential-lists/new/", {"name": "Phones"})
     assert "Setup review: 3 warnings" in admin_client.get(tab).content.decode()
+
+
+def test_each_domain_is_judged_by_its_own_attachments(account):
+    hq = SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    SipDomain.objects.create(account=account, name="Branch", prefix="branch")
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    Credential.objects.create(credential_list=phones, username="desk", ha1_md5="x", ha1_sha256="y")
+    for purpose in (Purpose.CALLS, Purpose.REGISTRATIONS):
+        CredentialAttachment.objects.create(domain=hq, credential_list=phones, purpose=purpose)
+    assert texts(account) == [
+        "branch.sip.twilio.com has no credential list for calls or registrations: "
+        "it refuses all calls and registrations."
+    ]

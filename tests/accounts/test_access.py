@@ -1,0 +1,96 @@
+"""The access helpers on their own: membership, then the object, then the role and the rate."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import RequestFactory
+from django.utils import timezone
+
+from accounts.access import get_account, get_membership, require_change
+from accounts.limits import TooManyWrites
+from accounts.models import Activity, Membership, Organization, Role
+
+
+def request_for(user, method: str = "get"):
+    request = getattr(RequestFactory(), method)("/")
+    request.user = user
+    return request
+
+
+def test_membership_is_found_by_slug_and_set_on_the_request(admin_user, org, other_org):
+    org.time_zone = "Asia/Tokyo"
+    org.save()
+    Membership.objects.create(user=admin_user, organization=other_org, role=Role.SUPPORT)
+    request = request_for(admin_user)
+    membership = get_membership(request, "acme")
+    assert membership.organization == org and membership.role == Role.ADMIN
+    assert request.membership is membership
+    # All of the user's memberships, by organization name, for the switcher.
+    assert [m.organization.slug for m in request.memberships] == ["acme", "globex"]
+    assert timezone.get_current_timezone_name() == "Asia/Tokyo"
+    timezone.deactivate()
+
+
+def test_no_membership_is_404(outsider, org):
+    with pytest.raises(Http404):
+        get_membership(request_for(outsider), "acme")
+    with pytest.raises(Http404):
+        get_membership(request_for(outsider), "no-such-org")
+
+
+def test_support_may_read_but_not_change(support_user, account):
+    request = request_for(support_user)
+    assert get_membership(request, "acme").role == Role.SUPPORT
+    assert get_account(request, "acme", account.pk)[1] == account
+    with pytest.raises(
+        PermissionDenied, match=r"^Support staff can view this setup but not change it\.$"
+    ):
+        get_membership(request, "acme", admin=True)
+    with pytest.raises(PermissionDenied):
+        get_account(request, "acme", account.pk, admin=True)
+
+
+def test_another_organizations_account_is_404_before_the_role(support_user, other_org):
+    from accounts.models import ProviderAccount
+
+    theirs = ProviderAccount.objects.create(organization=other_org, name="T", provider="telnyx")
+    for admin in (False, True):
+        with pytest.raises(Http404):
+            get_account(request_for(support_user), "acme", theirs.pk, admin=admin)
+
+
+def test_account_carries_its_organization(admin_user, account):
+    membership, found = get_account(request_for(admin_user), "acme", account.pk)
+    assert found.organization is membership.organization
+
+
+def test_the_rate_of_changes_is_checked_for_a_post_only(admin_user, org, settings):
+    settings.WRITES_PER_MINUTE = 2
+    membership = Membership.objects.get(user=admin_user)
+    for n in range(2):
+        Activity.objects.create(
+            organization=org,
+            actor=admin_user,
+            actor_name="alice",
+            account_name="A",
+            action="created",
+            object_type="domain",
+            object_repr=f"d{n}",
+            summary="Added.",
+        )
+    require_change(request_for(admin_user, "get"), membership)  # a form may still be opened
+    with pytest.raises(TooManyWrites) as refused:
+        require_change(request_for(admin_user, "post"), membership)
+    assert 1 <= refused.value.wait <= 60
+    assert str(refused.value).startswith("You have made 2 changes in the last minute")
+    # Password tests are not changes.
+    Activity.objects.update(action="password_checked")
+    require_change(request_for(admin_user, "post"), membership)
+
+
+def test_organization_without_members_is_404_for_everyone(admin_user):
+    Organization.objects.create(name="Empty", slug="empty")
+    with pytest.raises(Http404):
+        get_membership(request_for(admin_user), "empty")
