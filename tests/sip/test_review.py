@@ -162,3 +162,34 @@ def test_each_domain_is_judged_by_its_own_attachments(account):
         "branch.sip.twilio.com has no credential list for calls or registrations: "
         "it refuses all calls and registrations."
     ]
+
+
+def test_every_finding_whole_with_its_tab_fix_link_and_label(account):
+    hq = SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    empty = CredentialList.objects.create(account=account, name="Empty")
+    loose = CredentialList.objects.create(account=account, name="Loose")  # has a user
+    Credential.objects.create(credential_list=loose, username="desk", ha1_md5="x", ha1_sha256="y")
+    CredentialAttachment.objects.create(domain=hq, credential_list=empty, purpose=Purpose.CALLS)
+    a = f"/o/acme/accounts/{account.pk}/"
+    findings = [(f.tab, f.text, f.fix_url, f.fix_label) for f in review_account(account).findings]
+    assert findings == [
+        (
+            "domains",
+            "hq.sip.twilio.com has no credential list for registrations: "
+            "phones cannot register on it.",
+            f"{a}attachments/new/?domain={hq.pk}",
+            "Attach a credential list",
+        ),
+        (
+            "credential-lists",
+            "“Empty” has no credentials.",
+            f"{a}credential-lists/{empty.pk}/credentials/new/",
+            "Add a credential",
+        ),
+        (
+            "credential-lists",
+            "“Loose” is attached to no SIP domain: its SIP users cannot connect.",
+            f"{a}attachments/new/?credential_list={loose.pk}",
+            "Attach it to a domain",
+        ),
+    ]
