@@ -188,3 +188,11 @@ def test_a_mangled_parameter_drops_only_itself(account):
     assert [r.name for r in t.rows] == ["Warehouse"]
     t = table(account, q="ware", sort="x" * 41)  # the sort is too long: the default instead
     assert (t.query, t.sort) == ("ware", "-created")
+
+
+def test_url_of_the_current_state(account):
+    make(account, [f"n{i}" for i in range(PER_PAGE + 1)])
+    assert table(account).url() == PATH  # the default state is the bare path
+    assert table(account).clear_url == PATH
+    assert table(account, q="n", sort="name", page="2").url() == f"{PATH}?q=n&sort=name&page=2"
+    assert table(account, page="2", _extra=True).url(page=1) == f"{PATH}?type=x"

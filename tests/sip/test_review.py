@@ -193,3 +193,32 @@ def test_every_finding_whole_with_its_tab_fix_link_and_label(account):
             "Attach it to a domain",
         ),
     ]
+
+
+def test_several_password_findings_in_order_of_domain_user_and_purpose(account):
+    domains = [
+        SipDomain.objects.create(account=account, name=p, prefix=p) for p in ("zeta", "alpha")
+    ]
+    for n in range(2):
+        cl = CredentialList.objects.create(account=account, name=f"L{n}")
+        for username in ("zed", "amy"):
+            Credential.objects.create(
+                credential_list=cl, username=username, ha1_md5="x", ha1_sha256="y"
+            )
+        for domain in domains:
+            for purpose in (Purpose.REGISTRATIONS, Purpose.CALLS):
+                CredentialAttachment.objects.create(
+                    domain=domain, credential_list=cl, purpose=purpose
+                )
+    findings = [f for f in review_account(account).findings if f.tab == "attachments"]
+    assert [f.text.split(": ")[0] for f in findings] == [
+        f"“{user}” is in 2 lists attached to {domain}.sip.twilio.com for {purpose}"
+        for domain in ("alpha", "zeta")
+        for user in ("amy", "zed")
+        for purpose in ("calls", "registrations")
+    ]
+    first = findings[0]
+    assert (first.fix_url, first.fix_label) == (
+        f"/o/acme/accounts/{account.pk}/sip-users/?q=amy",
+        "See this SIP user",
+    )
