@@ -116,6 +116,9 @@ def test_pages_with_equal_sort_keys_list_every_row_once(account, sort):
         seen += [row.pk for row in table(account, sort=sort, page=str(page)).rows]
     assert sorted(seen) == sorted(row.pk for row in rows)
     assert len(seen) == len(set(seen))
+    # Ties are broken by the key, in the direction of the sort: newest first when descending.
+    pks = [row.pk for row in rows]
+    assert seen == (sorted(pks, reverse=True) if sort.startswith("-") else sorted(pks))
 
 
 def test_search_covers_every_listed_field_case_insensitively(account):

@@ -222,3 +222,19 @@ def test_several_password_findings_in_order_of_domain_user_and_purpose(account):
         f"/o/acme/accounts/{account.pk}/sip-users/?q=amy",
         "See this SIP user",
     )
+
+
+def test_a_change_made_outside_the_app_shows_within_five_minutes(account, monkeypatch):
+    """The Django admin or a shell do not bump the setup version: the cached review expires."""
+    import time
+
+    from sip.review import REVIEW_TTL, cached_review
+
+    account.organization = account.organization  # as the views pass it
+    assert cached_review(account).findings == []
+    SipDomain.objects.create(account=account, name="HQ", prefix="hq")  # no version bump
+    assert cached_review(account).findings == []  # still the cached review
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + REVIEW_TTL + 1)
+    assert len(cached_review(account).findings) == 1
+    assert REVIEW_TTL == 300
