@@ -224,11 +224,22 @@ def test_several_password_findings_in_order_of_domain_user_and_purpose(account):
     )
 
 
-def test_a_change_made_outside_the_app_shows_within_five_minutes(account, monkeypatch):
-    """The Django admin or a shell do not bump the setup version: the cached review expires."""
+@pytest.mark.parametrize("cache_timeout", [300, 3600])
+def test_a_change_made_outside_the_app_shows_within_five_minutes(
+    account, monkeypatch, settings, cache_timeout
+):
+    """The Django admin or a shell do not bump the setup version: the cached review expires,
+    after five minutes whatever the cache's own default timeout."""
     import time
 
     from sip.review import REVIEW_TTL, cached_review
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "TIMEOUT": cache_timeout,
+        }
+    }
 
     account.organization = account.organization  # as the views pass it
     assert cached_review(account).findings == []
