@@ -10,7 +10,7 @@ from accounts.models import ProviderAccount
 
 
 @transaction.atomic
-def account_rename(*, request: HttpRequest, account: ProviderAccount, name: str) -> None:
+def account_rename(*, request: HttpRequest, account: ProviderAccount, name: str) -> ProviderAccount:
     """Renames an account and records it. A name taken meanwhile raises IntegrityError."""
     old_name = ProviderAccount.objects.select_for_update().values_list("name", flat=True)
     old_name = old_name.get(pk=account.pk)
@@ -25,3 +25,4 @@ def account_rename(*, request: HttpRequest, account: ProviderAccount, name: str)
         summary=f"Renamed account “{old_name}” to “{name}”.",
         changes={"name": [old_name, name]},
     )
+    return account

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -158,15 +158,14 @@ def account_update(request: HttpRequest, org_slug: str, account_id: int) -> Http
         request.POST if request.method == "POST" else None, instance=account
     )
     if request.method == "POST" and form.is_valid():
-        saved = None
-        try:
-            services.account_rename(
+        saved = save_or_error(
+            form,
+            "name",
+            ACCOUNT_NAME_TAKEN,
+            save=lambda: services.account_rename(
                 request=request, account=account, name=form.cleaned_data["name"]
-            )
-            saved = account
-        except IntegrityError:
-            # Another request took the name between validation and saving.
-            form.add_error("name", ACCOUNT_NAME_TAKEN)
+            ),
+        )
         if saved is not None:
             messages.success(request, f"Account renamed to “{saved.name}”.")
             if not request.htmx:

@@ -49,7 +49,7 @@ def _stored_name(model: type[SipDomain] | type[CredentialList], pk: int) -> str:
 
 
 @transaction.atomic
-def domain_rename(*, request: HttpRequest, domain: SipDomain, name: str) -> None:
+def domain_rename(*, request: HttpRequest, domain: SipDomain, name: str) -> SipDomain:
     """Renames a SIP domain (only its friendly name can change) and records it."""
     old_name = _stored_name(SipDomain, domain.pk)
     domain.name = name
@@ -63,12 +63,13 @@ def domain_rename(*, request: HttpRequest, domain: SipDomain, name: str) -> None
         summary=f"Renamed SIP domain {domain.domain} from “{old_name}” to “{name}”.",
         changes={"name": [old_name, name]},
     )
+    return domain
 
 
 @transaction.atomic
 def credential_list_rename(
     *, request: HttpRequest, credential_list: CredentialList, name: str
-) -> None:
+) -> CredentialList:
     """Renames a credential list and records it. A name taken meanwhile raises IntegrityError."""
     old_name = _stored_name(CredentialList, credential_list.pk)
     credential_list.name = name
@@ -82,3 +83,4 @@ def credential_list_rename(
         summary=f"Renamed credential list “{old_name}” to “{name}”.",
         changes={"name": [old_name, name]},
     )
+    return credential_list

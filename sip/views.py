@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -377,15 +377,14 @@ def credential_list_update(
         request.POST if request.method == "POST" else None, instance=credential_list
     )
     if request.method == "POST" and form.is_valid():
-        saved = None
-        try:
-            services.credential_list_rename(
+        saved = save_or_error(
+            form,
+            "name",
+            LIST_NAME_TAKEN,
+            save=lambda: services.credential_list_rename(
                 request=request, credential_list=credential_list, name=form.cleaned_data["name"]
-            )
-            saved = credential_list
-        except IntegrityError:
-            # Another request took the name between validation and saving.
-            form.add_error("name", LIST_NAME_TAKEN)
+            ),
+        )
         if saved is not None:
             messages.success(request, f"Credential list renamed to “{saved.name}”.")
             if not request.htmx:
