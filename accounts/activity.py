@@ -1,21 +1,32 @@
-"""Recording changes. Write views run in a transaction (transaction.atomic) and call record()
-in it, so a change and its record land together or not at all."""
+"""Recording changes. The services (sip/services.py, accounts/services.py) call record() in the
+transaction of their write, so a change and its record land together or not at all; changes
+holds each changed value as [before, after] (None: the object did not exist)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import F, Model
-from django.http import HttpRequest
 
 from accounts.models import Activity, ProviderAccount
+from whippy.htmx import AppRequest
 
 Action = Activity.Action
 ObjectType = Activity.ObjectType
 
 
+def created(**values: Any) -> dict[str, list[Any]]:
+    """The changes of a new object: each recorded value, from nothing."""
+    return {name: [None, value] for name, value in values.items()}
+
+
+def deleted(**values: Any) -> dict[str, list[Any]]:
+    """The changes of a deleted object: each recorded value, to nothing."""
+    return {name: [value, None] for name, value in values.items()}
+
+
 def record(
-    request: HttpRequest,
+    request: AppRequest,
     *,
     account: ProviderAccount,
     action: str,
@@ -33,7 +44,7 @@ def record(
     """
     if changes_setup:
         ProviderAccount.objects.filter(pk=account.pk).update(setup_version=F("setup_version") + 1)
-        request.setup_changed = True  # type: ignore[attr-defined]  # see SetupChangedMiddleware
+        request.setup_changed = True  # see SetupChangedMiddleware
         account.setup_version += 1  # the views answer with the new state in the same request
     return Activity.objects.create(
         organization_id=account.organization_id,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import IntegrityError
+from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.models import ACCOUNT_NAME_TAKEN, Membership, Organization, ProviderAccount
+from accounts.models import Membership, Organization, ProviderAccount
 
 
 class MembershipInline(admin.TabularInline):
@@ -44,6 +44,6 @@ class ProviderAccountAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ProviderAccount, form: ModelForm, change: bool):
         try:
             services.account_rename(request=request, account=obj, name=form.cleaned_data["name"])
-        except IntegrityError:
+        except ValidationError as refusal:
             # Another rename took the name after validation: nothing changed.
-            messages.error(request, f"{ACCOUNT_NAME_TAKEN} The name was not changed.")
+            messages.error(request, f"{' '.join(refusal.messages)} The name was not changed.")

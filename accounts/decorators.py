@@ -6,8 +6,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db.transaction import atomic
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -28,3 +31,16 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return redirect_to_login(request.get_full_path(), login_url)
 
     return wrapper
+
+
+def page_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page that only reads: logged in, GET, the whole page or an HTMX partial."""
+    return login_required(require_GET(vary_on_headers("HX-Request")(view)))
+
+
+def form_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form or confirmation (GET) and its change (POST), in one transaction: the access
+    checks, the service's write and its record land together or not at all."""
+    return login_required(
+        require_http_methods(["GET", "POST"])(vary_on_headers("HX-Request")(atomic(view)))
+    )

@@ -106,13 +106,31 @@ class ProviderAccount(models.Model):
             )
             if taken:
                 raise ValidationError({"name": ACCOUNT_NAME_TAKEN})
+
+    def contents(self) -> list[tuple[int, str]]:
+        """What still belongs to the account, kind by kind (count, name), read from the
+        model's relations: every relation but the history, which outlives the account
+        (on_delete=SET_NULL). A kind of object added later is counted, and so blocks a
+        delete, without anyone listing it here."""
+        found = []
+        for relation in self._meta.get_fields(include_hidden=True):
+            if not (relation.one_to_many and relation.auto_created):
+                continue
+            if relation.on_delete is models.SET_NULL:
+                continue
+            model = relation.related_model
+            count = model._default_manager.filter(**{relation.field.name: self}).count()
+            if count:
+                meta = model._meta
+                found.append(
+                    (count, str(meta.verbose_name if count == 1 else meta.verbose_name_plural))
+                )
+        return found
+
+    def check_limits(self) -> None:
+        """The organization's share; checked by the service with the organization locked."""
         limit = settings.MAX_ACCOUNTS_PER_ORGANIZATION
-        if (
-            self.pk is None
-            and self.organization_id
-            and ProviderAccount.objects.filter(organization_id=self.organization_id).count()
-            >= limit
-        ):
+        if ProviderAccount.objects.filter(organization_id=self.organization_id).count() >= limit:
             raise ValidationError(
                 f"Your organization has reached its limit of {limit} provider accounts. "
                 "Delete an account you no longer use before adding another."

@@ -1,21 +1,63 @@
-"""Writes to provider accounts, shared by the views and the Django admin."""
+"""Writes to provider accounts, shared by the views and the Django admin.
+
+Each one locks what it must, checks what only holds under the lock, saves, records the change
+(with its values before and after) and so bumps the account's setup version, in one
+transaction. A refusal is a ValidationError (beside a field when it names one)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 
-from accounts.activity import Action, ObjectType, record
-from accounts.models import ProviderAccount
+from accounts.activity import Action, ObjectType, created, deleted, record
+from accounts.models import ACCOUNT_NAME_TAKEN, Organization, ProviderAccount
+from whippy.db import lock, lock_or_gone, save_unique
+from whippy.htmx import AppRequest
+
+
+def joined_counts(contents: list[tuple[int, str]]) -> str:
+    """[(2, "SIP domains"), (1, "credential list")] -> "2 SIP domains and 1 credential list"."""
+    parts = [f"{count} {name}" for count, name in contents]
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
+class StillHas(ValidationError):
+    """An account that still has objects cannot be deleted."""
+
+    def __init__(self, contents: list[tuple[int, str]]) -> None:
+        self.contents = contents
+        super().__init__(
+            f"This account cannot be deleted while it still has {joined_counts(contents)}."
+        )
 
 
 @transaction.atomic
-def account_rename(*, request: HttpRequest, account: ProviderAccount, name: str) -> ProviderAccount:
-    """Renames an account and records it. A name taken meanwhile raises IntegrityError."""
+def account_create(
+    *, request: AppRequest, organization: Organization, name: str, provider: str
+) -> ProviderAccount:
+    lock(Organization, organization.pk)  # the account limit sees a settled count
+    account = ProviderAccount(organization=organization, name=name, provider=provider)
+    account.check_limits()
+    save_unique(account, "name", ACCOUNT_NAME_TAKEN)
+    record(
+        request,
+        account=account,
+        action=Action.CREATED,
+        object_type=ObjectType.ACCOUNT,
+        obj=account,
+        summary=f"Added {account.get_provider_display()} account “{name}”.",
+        changes=created(name=name, provider=provider),
+    )
+    return account
+
+
+@transaction.atomic
+def account_rename(*, request: AppRequest, account: ProviderAccount, name: str) -> ProviderAccount:
+    """Renames an account; a name taken meanwhile is a field error and changes nothing."""
     old_name = ProviderAccount.objects.select_for_update().values_list("name", flat=True)
     old_name = old_name.get(pk=account.pk)
     account.name = name
-    account.save(update_fields=["name"])
+    save_unique(account, "name", ACCOUNT_NAME_TAKEN, update_fields=["name"])
     record(
         request,
         account=account,
@@ -25,4 +67,24 @@ def account_rename(*, request: HttpRequest, account: ProviderAccount, name: str)
         summary=f"Renamed account “{old_name}” to “{name}”.",
         changes={"name": [old_name, name]},
     )
+    return account
+
+
+@transaction.atomic
+def account_delete(*, request: AppRequest, account: ProviderAccount) -> ProviderAccount:
+    """Deletes an account that has nothing left in it; raises StillHas otherwise."""
+    lock_or_gone(ProviderAccount, account.pk)
+    contents = account.contents()  # read under the lock: nothing can be added meanwhile
+    if contents:
+        raise StillHas(contents)
+    record(
+        request,
+        account=account,
+        action=Action.DELETED,
+        object_type=ObjectType.ACCOUNT,
+        obj=account,
+        summary=f"Deleted account “{account.name}”.",
+        changes=deleted(name=account.name, provider=account.provider),
+    )
+    account.delete()
     return account

@@ -3,36 +3,46 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import ProtectedError, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
-from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import push_url
+from django.views.decorators.http import require_GET
 
-from accounts import activity, services
+from accounts import services
 from accounts.access import get_membership, require_change
-from accounts.activity import Action, ObjectType
-from accounts.decorators import login_required
+from accounts.decorators import form_view, login_required, page_view
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
-from accounts.models import (
-    ACCOUNT_NAME_TAKEN,
-    Activity,
-    Membership,
-    Organization,
-    ProviderAccount,
-)
+from accounts.models import Activity, Membership, ProviderAccount
+from accounts.services import joined_counts
 from sip.models import CredentialList, SipDomain
 from sip.review import cached_reviews
-from whippy.db import count_of, lock
+from whippy.db import count_of
 from whippy.forms import save_or_error
-from whippy.htmx import render_page
-from whippy.tables import Column, Table, table_partial
+from whippy.htmx import AppRequest, form_data, render_page, saved
+from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
 
 TEMPLATE = "accounts/account_list.html"
+TABLE = register(
+    TableSpec(
+        "accounts:account-list",
+        "account-table",
+        [
+            Column("name", "Name", "name"),
+            Column("provider", "Provider", "provider"),
+            Column("domains", "SIP domains", "domain_count", numeric=True),
+            Column("lists", "Credential lists", "list_count", numeric=True),
+            Column("review", "Setup review"),
+            Column("created", "Created", "created_at"),
+        ],
+        search=["name"],
+        links={
+            "open": RowLink("sip:domain-list", "{path}{row.pk}/domains/"),
+            "edit": RowLink("accounts:account-update", "{path}{row.pk}/edit/"),
+            "delete": RowLink("accounts:account-delete", "{path}{row.pk}/delete/"),
+        },
+    )
+)
 
 
 def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
@@ -42,25 +52,8 @@ def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
     )
 
 
-ACCOUNT_COLUMNS = [
-    Column("name", "Name", "name"),
-    Column("provider", "Provider", "provider"),
-    Column("domains", "SIP domains", "domain_count", numeric=True),
-    Column("lists", "Credential lists", "list_count", numeric=True),
-    Column("review", "Setup review"),
-    Column("created", "Created", "created_at"),
-]
-
-
-def _context(request: HttpRequest, membership: Membership, **extra: Any) -> dict[str, Any]:
-    table = Table(
-        request,
-        accounts_of(membership),
-        path=_list_url(membership),
-        target="account-table",
-        columns=ACCOUNT_COLUMNS,
-        search=["name"],
-    )
+def _context(request: AppRequest, membership: Membership, **extra: Any) -> dict[str, Any]:
+    table = Table(request, TABLE, accounts_of(membership), path=_list_url(membership))
     for account in table.rows:
         account.organization = membership.organization
     # Each account's setup review warnings, for this page of accounts at once.
@@ -82,16 +75,39 @@ def _list_url(membership: Membership) -> str:
     return reverse("accounts:account-list", args=[membership.organization.slug])
 
 
+def _saved(request: AppRequest, membership: Membership, **extra: Any) -> HttpResponse:
+    """After a change: back to the accounts (plain), or the saved partial (HTMX); a create
+    keeps its form open for the next entry, anything else closes the panel."""
+    return saved(
+        request,
+        _list_url(membership),
+        f"{TEMPLATE}#account-saved",
+        lambda: _context(request, membership, **extra),
+        push=not extra,
+    )
+
+
+def get_account_to_change(request: AppRequest, org_slug: str, account_id: int):
+    """Another organization's account is a 404 (for everyone), then the role is checked."""
+    membership = get_membership(request, org_slug)
+    account = get_object_or_404(
+        ProviderAccount, pk=account_id, organization_id=membership.organization_id
+    )
+    require_change(request, membership)
+    account.organization = membership.organization
+    return membership, account
+
+
 @login_required
 @require_GET
-def session_status(request: HttpRequest) -> HttpResponse:
+def session_status(request: AppRequest) -> HttpResponse:
     """Whether the session is alive: the cheapest authenticated page (the benchmark's floor)."""
     return HttpResponse(f"Logged in as {request.user.get_username()}.", content_type="text/plain")
 
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AppRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user_id=request.user.pk).select_related("organization")
     last = request.session.get("last_org")
     membership = memberships.filter(organization__slug=last).first() if last else None
@@ -101,133 +117,97 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:account-list", org_slug=membership.organization.slug)
 
 
-@login_required
-@require_GET
-@vary_on_headers("HX-Request")
-def account_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+@page_view
+def account_list(request: AppRequest, org_slug: str) -> HttpResponse:
     membership = get_membership(request, org_slug)
     request.session["last_org"] = org_slug
     partial = table_partial(request, "account-table", "main-content")
     return render_page(request, TEMPLATE, partial, _context(request, membership))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@vary_on_headers("HX-Request")
-@transaction.atomic
-def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+@form_view
+def account_create(request: AppRequest, org_slug: str) -> HttpResponse:
     membership = get_membership(request, org_slug, admin=True)
-    if request.method == "POST":
-        lock(Organization, membership.organization_id)  # the account limit sees a settled count
     blank = ProviderAccount(organization=membership.organization)
-    form = ProviderAccountForm(request.POST if request.method == "POST" else None, instance=blank)
-    if request.method == "POST" and form.is_valid():
-        account = save_or_error(form, "name", ACCOUNT_NAME_TAKEN)
+    form = ProviderAccountForm(form_data(request), instance=blank)
+    if form.is_valid():
+        account = save_or_error(
+            form,
+            services.account_create,
+            request=request,
+            organization=membership.organization,
+            **form.cleaned_data,
+        )
         if account is not None:
-            activity.record(
-                request,
-                account=account,
-                action=Action.CREATED,
-                object_type=ObjectType.ACCOUNT,
-                obj=account,
-                summary=f"Added {account.get_provider_display()} account “{account.name}”.",
-            )
             messages.success(request, f"Account “{account.name}” added.")
-            if not request.htmx:
-                return redirect(_list_url(membership))
             fresh = ProviderAccountForm(
                 instance=ProviderAccount(organization=membership.organization)
             )
-            context = _context(request, membership, form=fresh, slot="create")
-            return TemplateResponse(request, f"{TEMPLATE}#account-saved", context)
+            return _saved(request, membership, form=fresh, slot="create")
     context = _context(request, membership, form=form, slot="create")
     return render_page(request, TEMPLATE, "account-form", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@vary_on_headers("HX-Request")
-@transaction.atomic
-def account_update(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
-    membership = get_membership(request, org_slug)
-    account = get_object_or_404(
-        ProviderAccount, pk=account_id, organization_id=membership.organization_id
-    )
-    require_change(request, membership)  # after the lookup: a foreign id is a 404
-    form = ProviderAccountRenameForm(
-        request.POST if request.method == "POST" else None, instance=account
-    )
-    if request.method == "POST" and form.is_valid():
-        saved = save_or_error(
+@form_view
+def account_update(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account_to_change(request, org_slug, account_id)
+    form = ProviderAccountRenameForm(form_data(request), instance=account)
+    if form.is_valid():
+        renamed = save_or_error(
             form,
-            "name",
-            ACCOUNT_NAME_TAKEN,
-            save=lambda: services.account_rename(
-                request=request, account=account, name=form.cleaned_data["name"]
-            ),
+            services.account_rename,
+            request=request,
+            account=account,
+            name=form.cleaned_data["name"],
         )
-        if saved is not None:
-            messages.success(request, f"Account renamed to “{saved.name}”.")
-            if not request.htmx:
-                return redirect(_list_url(membership))
-            response = TemplateResponse(
-                request, f"{TEMPLATE}#account-saved", _context(request, membership)
-            )
-            return push_url(response, _list_url(membership))
+        if renamed is not None:
+            messages.success(request, f"Account renamed to “{renamed.name}”.")
+            return _saved(request, membership)
     context = _context(request, membership, form=form, slot="update", target=account)
     return render_page(request, TEMPLATE, "account-form", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@vary_on_headers("HX-Request")
-@transaction.atomic
-def account_delete(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
-    membership = get_membership(request, org_slug)
-    get_object_or_404(ProviderAccount, pk=account_id, organization_id=membership.organization_id)
-    require_change(request, membership)  # after the lookup: a foreign id is a 404
-    if request.method == "POST" and not lock(ProviderAccount, account_id):
-        raise Http404("No such account.")
-    # Read after the lock: a domain or list created meanwhile blocks the delete.
-    account = get_object_or_404(accounts_of(membership), pk=account_id)
-    blocked = account.domain_count > 0 or account.list_count > 0
-    if request.method == "POST" and not blocked:
+@form_view
+def account_delete(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account_to_change(request, org_slug, account_id)
+    contents = account.contents()
+    if request.method == "POST" and not contents:
         try:
-            with transaction.atomic():
-                activity.record(
-                    request,
-                    account=account,
-                    action=Action.DELETED,
-                    object_type=ObjectType.ACCOUNT,
-                    obj=account,
-                    summary=f"Deleted account “{account.name}”.",
-                )
-                account.delete()
-        except ProtectedError:
-            # A domain or list was added since the counts were read: refuse, as shown.
-            blocked = True
+            services.account_delete(request=request, account=account)
+        except services.StillHas as refusal:
+            contents = refusal.contents  # something was added since the page was read
         else:
             messages.success(request, f"Account “{account.name}” deleted.")
-            if not request.htmx:
-                return redirect(_list_url(membership))
-            response = TemplateResponse(
-                request, f"{TEMPLATE}#account-saved", _context(request, membership)
-            )
-            return push_url(response, _list_url(membership))
-    context = _context(request, membership, slot="delete", target=account, blocked=blocked)
+            return _saved(request, membership)
+    context = _context(
+        request,
+        membership,
+        slot="delete",
+        target=account,
+        blocked=joined_counts(contents) if contents else "",
+    )
     return render_page(request, TEMPLATE, "account-delete", context)
 
 
 # The organization's Activity: every change of every account, deleted accounts included.
 
 ACTIVITY = "accounts/activity_list.html"
-ACTIVITY_COLUMNS = [
-    Column("created", "When", "created_at"),
-    Column("actor", "Who", "actor_name"),
-    Column("account", "Account", "account_name"),
-    Column("what", "What", "object_type"),
-    Column("change", "Change"),
-]
+ACTIVITY_TABLE = register(
+    TableSpec(
+        "org-activity",
+        "activity-table",
+        [
+            Column("created", "When", "created_at"),
+            Column("actor", "Who", "actor_name"),
+            Column("account", "Account", "account_name"),
+            Column("what", "What", "object_type"),
+            Column("change", "Change"),
+        ],
+        search=["summary", "actor_name", "account_name"],
+        # Only for records of an account that still exists (the template checks).
+        links={"account": RowLink("sip:activity-list", "{accounts}{row.account_id}/activity/")},
+    )
+)
 
 
 def _account_choices(membership: Membership) -> list[tuple[str, str]]:
@@ -253,10 +233,8 @@ def _account_choices(membership: Membership) -> list[tuple[str, str]]:
     ]
 
 
-@login_required
-@require_GET
-@vary_on_headers("HX-Request")
-def activity_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+@page_view
+def activity_list(request: AppRequest, org_slug: str) -> HttpResponse:
     membership = get_membership(request, org_slug)
     records = Activity.objects.filter(organization_id=membership.organization_id)
     choices = _account_choices(membership)
@@ -272,11 +250,10 @@ def activity_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         object_type = ""
     table = Table(
         request,
+        ACTIVITY_TABLE,
         records,
         path=reverse("org-activity", args=[membership.organization.slug]),
-        target="activity-table",
-        columns=ACTIVITY_COLUMNS,
-        search=["summary", "actor_name", "account_name"],
+        bases={"accounts": _list_url(membership)},
         extra={
             name: value
             for name, value in (("account", account_key), ("type", object_type))

@@ -10,18 +10,12 @@ equivalents for SIP digest authentication) are neither shown nor accepted.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import IntegrityError
+from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from sip import services
-from sip.models import (
-    LIST_NAME_TAKEN,
-    Credential,
-    CredentialAttachment,
-    CredentialList,
-    SipDomain,
-)
+from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
@@ -70,9 +64,9 @@ class CredentialListAdmin(RenameOnlyAdmin):
             services.credential_list_rename(
                 request=request, credential_list=obj, name=form.cleaned_data["name"]
             )
-        except IntegrityError:
+        except ValidationError as refusal:
             # Another rename took the name after validation: nothing changed.
-            messages.error(request, f"{LIST_NAME_TAKEN} The name was not changed.")
+            messages.error(request, f"{' '.join(refusal.messages)} The name was not changed.")
 
 
 @admin.register(Credential)

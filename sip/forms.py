@@ -10,7 +10,14 @@ from sip.digest import (
     generate_password,
     validate_sip_password,
 )
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import (
+    Credential,
+    CredentialAttachment,
+    CredentialList,
+    Purpose,
+    SipDomain,
+    already_attached,
+)
 
 
 class SipDomainForm(forms.ModelForm):
@@ -118,13 +125,6 @@ class CredentialForm(PasswordFields, forms.ModelForm):
 
     field_order = ["username", "password_choice", "password"]
 
-    def save(self, commit: bool = True) -> Credential:
-        credential = super().save(commit=False)
-        credential.set_password(self.cleaned_data["password"])
-        if commit:
-            credential.save()
-        return credential
-
 
 class RotatePasswordForm(PasswordFields):
     # When the password the form was opened for was set: a resubmitted form (a double click, the
@@ -140,10 +140,6 @@ class RotatePasswordForm(PasswordFields):
             del self.errors["version"]
             self.add_error(None, self.OUT_OF_DATE)
         return cleaned
-
-
-def password_version(credential: Credential) -> str:
-    return credential.password_changed_at.isoformat()
 
 
 AUTHENTICATES = {
@@ -203,16 +199,6 @@ class AttachmentForm(forms.Form):
                     already_attached(credential_list, domain, self.purposes())
                 )
         return cleaned
-
-
-def joined(purposes: list[Purpose]) -> str:
-    return " and ".join(Purpose(p).label.lower() for p in purposes)
-
-
-def already_attached(
-    credential_list: CredentialList, domain: SipDomain, purposes: list[Purpose]
-) -> str:
-    return f"“{credential_list.name}” is already attached to {domain} for {joined(purposes)}."
 
 
 class ConnectionCheckForm(forms.Form):

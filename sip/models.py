@@ -91,22 +91,20 @@ class SipDomain(models.Model):
         self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
         if SipDomain.objects.filter(domain=self.domain).exclude(pk=self.pk).exists():
             raise ValidationError({"prefix": DOMAIN_IN_USE})
+
+    def check_limits(self) -> None:
+        """The provider's limit and the organization's share; the service calls this with the
+        account and the organization locked, so the counts cannot move before the save."""
         limit = self.account.provider_info.max_domains
         if (
-            self.pk is None
-            and limit is not None
+            limit is not None
             and SipDomain.objects.filter(account_id=self.account_id).count() >= limit
         ):
             raise ValidationError(limit_message(self.account, limit, "SIP domains"))
         # SIP domain names are global: no organization may reserve more than its share.
         share = settings.MAX_SIP_DOMAINS_PER_ORGANIZATION
-        if (
-            self.pk is None
-            and SipDomain.objects.filter(
-                account__organization_id=self.account.organization_id
-            ).count()
-            >= share
-        ):
+        organization_id = self.account.organization_id
+        if SipDomain.objects.filter(account__organization_id=organization_id).count() >= share:
             raise ValidationError(
                 f"Your organization has reached its limit of {share} SIP domains across its "
                 "accounts. Delete a domain you no longer use before adding another."
@@ -156,8 +154,12 @@ class CredentialList(models.Model):
         siblings = CredentialList.objects.filter(account_id=self.account_id).exclude(pk=self.pk)
         if siblings.filter(name_key=key).exists():
             raise ValidationError({"name": LIST_NAME_TAKEN})
+
+    def check_limits(self) -> None:
+        """The provider's limit; checked by the service with the account locked."""
         limit = self.account.provider_info.max_credential_lists
-        if self.pk is None and limit is not None and siblings.count() >= limit:
+        count = CredentialList.objects.filter(account_id=self.account_id).count
+        if limit is not None and count() >= limit:
             raise ValidationError(limit_message(self.account, limit, "credential lists"))
 
 
@@ -219,9 +221,13 @@ class Credential(models.Model):
         )
         if siblings.filter(username__iexact=self.username).exists():
             raise ValidationError({"username": USERNAME_TAKEN})
+
+    def check_limits(self) -> None:
+        """The provider's limit; checked by the service with the list locked."""
         account = self.credential_list.account
         limit = account.provider_info.max_credentials_per_list
-        if self.pk is None and limit is not None and siblings.count() >= limit:
+        count = Credential.objects.filter(credential_list_id=self.credential_list_id).count
+        if limit is not None and count() >= limit:
             raise ValidationError(limit_message(account, limit, "credentials in a list"))
 
     def set_password(self, password: str) -> None:
@@ -275,3 +281,18 @@ class CredentialAttachment(models.Model):
             raise ValidationError(
                 "The SIP domain and the credential list must belong to the same account."
             )
+
+
+def password_version(credential: Credential) -> str:
+    """When the password in use was set: a form opened for an older one is out of date."""
+    return credential.password_changed_at.isoformat()
+
+
+def joined(purposes: list[Purpose]) -> str:
+    return " and ".join(Purpose(p).label.lower() for p in purposes)
+
+
+def already_attached(
+    credential_list: CredentialList, domain: SipDomain, purposes: list[Purpose]
+) -> str:
+    return f"“{credential_list.name}” is already attached to {domain} for {joined(purposes)}."

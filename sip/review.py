@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from accounts.models import ProviderAccount
 from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.tabs import REVIEWED
 from whippy.db import count_of
 
-TABS = ("domains", "credential-lists", "attachments")
 # Changes made outside the app (the Django admin, a shell) show up after this at the latest.
 REVIEW_TTL = 300
 
@@ -39,8 +39,7 @@ class Review:
 
     @property
     def by_tab(self) -> dict[str, int]:
-        # Template-friendly keys: credential_lists, not credential-lists.
-        return {tab.replace("-", "_"): self.count(tab) for tab in TABS}
+        return {tab: self.count(tab) for tab in REVIEWED}
 
 
 def _attached_for(purpose: Purpose) -> Exists:

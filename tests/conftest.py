@@ -137,7 +137,7 @@ def world(org, account, domain, admin_user, support_user, outsider):
 
 def rotation(credential_id: int, **data: str) -> dict[str, str]:
     """A rotate form as the page sends it: with the version of the password it was opened for."""
-    from sip.forms import password_version
+    from sip.models import password_version
 
     return {**data, "version": password_version(Credential.objects.get(pk=credential_id))}
 
@@ -155,3 +155,13 @@ def requires_postgresql() -> None:
     if os.environ.get("DATABASE_URL"):
         pytest.fail(f"DATABASE_URL is set, but the database is {connection.vendor}, not PostgreSQL")
     pytest.skip("needs concurrent writers: runs on PostgreSQL (set DATABASE_URL, as CI does)")
+
+
+@pytest.fixture
+def admin_request(admin_user):
+    """A request by the organization's admin, for calling a service directly."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/")
+    request.user = admin_user
+    return request

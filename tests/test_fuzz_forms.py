@@ -139,7 +139,7 @@ def assert_safe(response, *, throttled: bool = False) -> None:
 
 def plausible(ids: dict) -> dict[str, st.SearchStrategy]:
     """Values a form accepts, mixed into the fuzzing so that it reaches the save step too."""
-    from sip.forms import password_version
+    from sip.models import password_version
 
     return {
         "name": st.from_regex(r"[A-Za-z][A-Za-z0-9 ]{0,30}", fullmatch=True),
@@ -210,7 +210,7 @@ def test_forms_never_fail_and_escape_markup(form, admin_client, client, ids, set
         fresh = CredentialList.objects.create(account_id=ids["account"], name="Never attached")
         valid |= {"domain": ids["domain"], "credential_list": fresh.pk}
     if form == "credential-rotate":
-        from sip.forms import password_version
+        from sip.models import password_version
 
         valid["version"] = password_version(Credential.objects.get(pk=ids["credential"]))
     if form == "login":

@@ -4,8 +4,6 @@ validation would have given, and nothing changed (no rename, no Activity, same s
 
 from __future__ import annotations
 
-from django.test import RequestFactory
-
 from accounts import services as account_services
 from accounts.forms import ProviderAccountRenameForm
 from accounts.models import ACCOUNT_NAME_TAKEN, Activity, ProviderAccount
@@ -15,14 +13,8 @@ from sip.models import LIST_NAME_TAKEN, CredentialList
 from whippy.forms import save_or_error
 
 
-def _request(user):
-    request = RequestFactory().post("/")
-    request.user = user
-    return request
-
-
-def test_an_account_rename_that_loses_the_name(org, account, admin_user):
-    request = _request(admin_user)
+def test_an_account_rename_that_loses_the_name(org, account, admin_request):
+    request = admin_request
     stored = ProviderAccount.objects.values_list("name", "setup_version")
     before = stored.get(pk=account.pk)
     form = ProviderAccountRenameForm({"name": "Sales"}, instance=account)
@@ -31,11 +23,10 @@ def test_an_account_rename_that_loses_the_name(org, account, admin_user):
 
     saved = save_or_error(
         form,
-        "name",
-        ACCOUNT_NAME_TAKEN,
-        save=lambda: account_services.account_rename(
-            request=request, account=account, name=form.cleaned_data["name"]
-        ),
+        account_services.account_rename,
+        request=request,
+        account=account,
+        name=form.cleaned_data["name"],
     )
 
     assert saved is None
@@ -44,19 +35,23 @@ def test_an_account_rename_that_loses_the_name(org, account, admin_user):
     assert not Activity.objects.exists()
 
 
-def test_a_list_rename_that_loses_the_name_and_one_that_wins(account, admin_user):
-    request = _request(admin_user)
+def test_a_list_rename_that_loses_the_name_and_one_that_wins(account, admin_request):
+    request = admin_request
     phones = CredentialList.objects.create(account=account, name="Phones")
     form = CredentialListForm({"name": "Desks"}, instance=phones)
     assert form.is_valid()
     CredentialList.objects.create(account=account, name="DESKS")
 
-    def rename(name: str):
-        return lambda: sip_services.credential_list_rename(
-            request=request, credential_list=phones, name=name
+    def rename(form: CredentialListForm, name: str) -> CredentialList | None:
+        return save_or_error(
+            form,
+            sip_services.credential_list_rename,
+            request=request,
+            credential_list=phones,
+            name=name,
         )
 
-    assert save_or_error(form, "name", LIST_NAME_TAKEN, save=rename("Desks")) is None
+    assert rename(form, "Desks") is None
     assert form.errors["name"] == [LIST_NAME_TAKEN]
     assert CredentialList.objects.get(pk=phones.pk).name == "Phones"
     assert not Activity.objects.exists()
@@ -64,7 +59,7 @@ def test_a_list_rename_that_loses_the_name_and_one_that_wins(account, admin_user
     # The transaction is still usable after the refused save: the next rename goes through.
     form = CredentialListForm({"name": "Lobby"}, instance=phones)
     assert form.is_valid()
-    assert save_or_error(form, "name", LIST_NAME_TAKEN, save=rename("Lobby")) == phones
+    assert rename(form, "Lobby") == phones
     assert CredentialList.objects.get(pk=phones.pk).name == "Lobby"
     assert list(Activity.objects.values_list("summary", flat=True)) == [
         "Renamed credential list “Phones” to “Lobby”."

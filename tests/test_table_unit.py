@@ -10,7 +10,7 @@ import pytest
 from django.test import RequestFactory
 
 from sip.models import SipDomain
-from whippy.tables import PER_PAGE, Column, Table
+from whippy.tables import PER_PAGE, Column, Table, TableSpec
 
 COLUMNS = [
     Column("name", "Name", "name"),
@@ -19,17 +19,16 @@ COLUMNS = [
     Column("created", "Created", "created_at"),
 ]
 PATH = "/t/"
+SPEC = TableSpec("t", "t", COLUMNS, ["name", "domain"])
 
 
 def table(account, _extra: bool = False, **params) -> Table:
     request = RequestFactory().get(PATH, {k: v for k, v in params.items() if v is not None})
     return Table(
         request,
+        SPEC,
         SipDomain.objects.filter(account=account),
         path=PATH,
-        target="t",
-        columns=COLUMNS,
-        search=["name", "domain"],
         extra={"type": "x"} if _extra else {},
     )
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, Model, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 
 def count_of(model: type[Model], parent_field: str, counted: str = "pk") -> Coalesce:
@@ -29,3 +32,26 @@ def lock(model: type[Model], pk: int) -> bool:
     """
     # exists() would drop FOR UPDATE; fetching the key keeps it.
     return bool(list(model.objects.select_for_update().filter(pk=pk).values_list("pk")))
+
+
+def save_unique(obj: Model, field: str, message: str, **save_kwargs: object) -> None:
+    """Saves; a uniqueness race lost to another request becomes the field error validation gives.
+
+    Validation checks uniqueness first, but two requests can both pass it: the database
+    constraint decides. The savepoint keeps the caller's transaction usable after the loss.
+    """
+    try:
+        with transaction.atomic():
+            obj.save(**save_kwargs)
+    except IntegrityError as error:
+        raise ValidationError({field: message}) from error
+
+
+class Gone(Http404):
+    """A row a write depends on was deleted by another request a moment ago (a 404 wherever
+    nothing catches it)."""
+
+
+def lock_or_gone(model: type[Model], pk: int) -> None:
+    if not lock(model, pk):
+        raise Gone(f"That {model._meta.verbose_name} was deleted a moment ago.")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import Model
-from django.forms import ModelForm
+from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+
+T = TypeVar("T")
 
 
 class FormRenderer(TemplatesSetting):
@@ -14,19 +16,16 @@ class FormRenderer(TemplatesSetting):
     field_template_name = "forms/field.html"
 
 
-def save_or_error(
-    form: ModelForm, field: str, message: str, save: Callable[[], Model] | None = None
-) -> Model | None:
-    """Saves a valid ModelForm; a uniqueness race lost to another request becomes a field error.
+def save_or_error(form: forms.BaseForm, service: Callable[..., T], **arguments: Any) -> T | None:
+    """Runs a service's write for a valid form; what the service refuses becomes the form's
+    errors (beside the field it names, or above the form), and None.
 
-    Validation checks uniqueness first, but two requests can both pass it; the database
-    constraint decides, and the loser sees the same message validation would have given.
-    save, when given, does the saving instead of form.save() (a service that also records the
-    change) and returns the saved object.
+    The form checked what it could before; the service checks again what only holds under its
+    locks (limits, a name another request took meanwhile), so a race ends as the same message
+    validation would have given.
     """
     try:
-        with transaction.atomic():
-            return save() if save is not None else form.save()
-    except IntegrityError:
-        form.add_error(field, message)
+        return service(**arguments)
+    except ValidationError as error:
+        form.add_error(None, error)
         return None

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from accounts.models import ProviderAccount
-from sip.models import CredentialList, SipDomain
-from tests.conftest import HTMX
+from django.db import models
+
+from accounts.models import Activity, ProviderAccount
+from sip.models import Credential, CredentialList, SipDomain
+from tests.conftest import HTMX, one_of_everything
 
 
 def test_list_shows_accounts_with_counts(admin_client, account, empty_account, domain):
@@ -87,7 +89,8 @@ def test_rename_htmx_pushes_list_url(admin_client, account):
 
 def test_delete_refused_while_account_has_domains(admin_client, account, domain):
     page = admin_client.get(f"/o/acme/accounts/{account.pk}/delete/").content.decode()
-    assert "cannot be deleted while it still has 1 SIP domain and 0 credential lists" in page
+    # Only the kinds it has: no "0 credential lists".
+    assert "cannot be deleted while it still has 1 SIP domain. Delete them first" in page
     assert "Delete account</button>" not in page
     response = admin_client.post(f"/o/acme/accounts/{account.pk}/delete/")
     assert response.status_code == 200
@@ -100,6 +103,39 @@ def test_delete_refused_while_account_has_credential_lists(admin_client, account
     response = admin_client.post(f"/o/acme/accounts/{account.pk}/delete/")
     assert "1 credential list" in response.content.decode()
     assert ProviderAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_delete_refusal_names_every_kind_it_still_has(admin_client, account, domain):
+    one_of_everything(account, domain)
+    credential = Credential(credential_list=CredentialList.objects.get(), username="desk-2")
+    credential.set_password("Desk-Phone-Pass-1234")
+    credential.save()
+    response = admin_client.post(f"/o/acme/accounts/{account.pk}/delete/", headers=HTMX)
+    assert (
+        "still has 1 SIP domain, 1 credential list and 2 credentials. Delete them first"
+        in response.content.decode()
+    )
+    assert ProviderAccount.objects.filter(pk=account.pk).exists()
+    assert not Activity.objects.exists()
+
+
+def test_every_relation_of_an_account_but_its_history_blocks_its_delete(account, domain):
+    """contents() reads the relations: an account with one of everything counts every model
+    that points at accounts, except the history that outlives it (SET_NULL)."""
+    one_of_everything(account, domain)
+    relations = [
+        relation
+        for relation in ProviderAccount._meta.get_fields(include_hidden=True)
+        if relation.one_to_many and relation.auto_created
+    ]
+    kept = {r.related_model for r in relations if r.on_delete is models.SET_NULL}
+    assert kept == {Activity}
+    counted = {name for _count, name in account.contents()}
+    expected = {
+        str(r.related_model._meta.verbose_name) for r in relations if r.related_model not in kept
+    }
+    # A model added later without an object in one_of_everything fails here, as it should.
+    assert counted == expected == {"SIP domain", "credential list", "credential"}
 
 
 def test_delete_empty_account(admin_client, empty_account):

@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.models import ProviderAccount
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
 from tests.conftest import HTMX
 
 
@@ -250,17 +251,9 @@ def test_attachment_of_another_account_is_404_through_this_one(admin_client, acc
     assert CredentialAttachment.objects.filter(pk=foreign.pk).exists()
 
 
-def test_service_refuses_cross_account_link(account, domain, org):
-    from sip.services import attachment_create
-
-    other = ProviderAccount.objects.create(organization=org, name="O", provider="telnyx")
-    foreign_list = CredentialList.objects.create(account=other, name="X")
-    with pytest.raises(ValueError, match="different accounts"):
-        attachment_create(domain=domain, credential_list=foreign_list, purposes=[Purpose.CALLS])
-    assert not CredentialAttachment.objects.exists()
-
-
-def test_each_order_of_a_delete_and_an_attach_settles_cleanly(admin_client, account, domain):
+def test_each_order_of_a_delete_and_an_attach_settles_cleanly(
+    admin_client, admin_request, account, domain
+):
     """The two orders the race test (PostgreSQL) leaves to chance, each forced here."""
     from sip import services
 
@@ -280,12 +273,18 @@ def test_each_order_of_a_delete_and_an_attach_settles_cleanly(admin_client, acco
     # ...or only when it locks the rows to save (deleted between validation and saving).
     third = CredentialList.objects.create(account=account, name="Third")
     CredentialList.objects.filter(pk=third.pk).delete()
-    with pytest.raises(services.Gone):
-        services.attachment_create(domain=domain, credential_list=third, purposes=["calls"])
+    with pytest.raises(
+        ValidationError, match=r"^\['That SIP domain or credential list was deleted"
+    ):
+        services.attachment_create(
+            request=admin_request, domain=domain, credential_list=third, purposes=["calls"]
+        )
     assert not CredentialAttachment.objects.filter(credential_list__name="Second").exists()
 
 
-def test_the_service_refuses_a_domain_and_list_of_different_accounts(account, domain, org):
+def test_the_service_refuses_a_domain_and_list_of_different_accounts(
+    admin_request, account, domain, org
+):
     from sip import services
 
     other = ProviderAccount.objects.create(organization=org, name="Other", provider="twilio")
@@ -293,5 +292,7 @@ def test_the_service_refuses_a_domain_and_list_of_different_accounts(account, do
     with pytest.raises(
         ValueError, match=r"^The domain and the list belong to different accounts\.$"
     ):
-        services.attachment_create(domain=domain, credential_list=foreign, purposes=["calls"])
+        services.attachment_create(
+            request=admin_request, domain=domain, credential_list=foreign, purposes=["calls"]
+        )
     assert not CredentialAttachment.objects.exists()

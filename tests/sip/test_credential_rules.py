@@ -5,9 +5,11 @@ import hashlib
 import pytest
 from django.core.exceptions import ValidationError
 
+from sip import services
 from sip.digest import generate_password, ha1_md5, ha1_sha256, validate_sip_password
 from sip.forms import CredentialForm, CredentialListForm, RotatePasswordForm
 from sip.models import Credential, CredentialList
+from whippy.forms import save_or_error
 
 STRONG = "Correct-Horse-42-battery"
 
@@ -67,13 +69,22 @@ def test_renaming_a_list_to_its_own_name_in_other_case_is_fine(phones):
     assert form.is_valid(), form.errors
 
 
-def test_twilio_limit_of_lists_per_account(account):
+def test_twilio_limit_of_lists_per_account(account, admin_request):
     CredentialList.objects.bulk_create(
         CredentialList(account=account, name=f"L{i}", name_key=f"l{i}") for i in range(100)
     )
     form = list_form(account, "One more")
-    assert not form.is_valid()
+    assert form.is_valid()  # the limit is the service's, checked under its lock
+    created = save_or_error(
+        form,
+        services.credential_list_create,
+        request=admin_request,
+        account=account,
+        name="One more",
+    )
+    assert created is None
     assert "limit of 100 credential lists" in form.non_field_errors()[0]
+    assert account.credential_lists.count() == 100
 
 
 @pytest.mark.parametrize(
@@ -178,7 +189,7 @@ def test_rotate_form_generates_or_validates(phones):
     assert unversioned.non_field_errors() == [RotatePasswordForm.OUT_OF_DATE]
 
 
-def test_limit_of_credentials_per_list(phones):
+def test_limit_of_credentials_per_list(phones, admin_request):
     Credential.objects.bulk_create(
         Credential(
             credential_list=phones,
@@ -190,5 +201,15 @@ def test_limit_of_credentials_per_list(phones):
         for i in range(1000)
     )
     form = credential_form(phones, username="one-more")
-    assert not form.is_valid()
+    assert form.is_valid()  # the limit is the service's, checked under its lock
+    created = save_or_error(
+        form,
+        services.credential_create,
+        request=admin_request,
+        credential_list=phones,
+        username="one-more",
+        password=STRONG,
+    )
+    assert created is None
     assert "limit of 1000 credentials in a list" in form.non_field_errors()[0]
+    assert phones.credentials.count() == 1000

@@ -41,7 +41,7 @@ def test_warnings_appear_and_disappear_as_the_setup_is_fixed(account):
         "the password of each of them works for it there, which is rarely intended."
     ]
     review = review_account(account)
-    assert review.by_tab == {"domains": 0, "credential_lists": 0, "attachments": 1}
+    assert review.by_tab == {"domains": 0, "credential-lists": 0, "attachments": 1}
     assert review.findings[0].fix_url == f"/o/acme/accounts/{account.pk}/sip-users/?q=desk"
     Credential.objects.filter(credential_list=backup).delete()
     assert texts(account) == ["“Backup” has no credentials."]

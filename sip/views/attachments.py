@@ -1,0 +1,177 @@
+"""The Credential Attachments tab: which lists authenticate calls or registrations on which
+domain, attached and detached inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+
+from accounts.access import get_account, require_change
+from accounts.decorators import form_view, page_view
+from accounts.models import Membership, ProviderAccount
+from sip import services
+from sip.forms import AttachmentForm
+from sip.models import (
+    Credential,
+    CredentialAttachment,
+    CredentialList,
+    Purpose,
+    SipDomain,
+    joined,
+)
+from sip.tabs import tab_url
+from sip.views.common import account_context
+from whippy.forms import save_or_error
+from whippy.htmx import AppRequest, form_data, render_page, saved
+from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+
+ATTACHMENTS = "sip/attachment_list.html"
+PREREQUISITES = "Create a SIP domain and a credential list before adding an attachment."
+TABLE = register(
+    TableSpec(
+        "sip:attachment-list",
+        "attachment-table",
+        [
+            Column("domain", "Domain", "domain__domain"),
+            Column("list", "Credential list", "credential_list__name"),
+            Column("purpose", "Authenticates", "purpose"),
+            Column("created", "Created", "created_at"),
+        ],
+        search=["domain__domain", "credential_list__name"],
+        links={
+            "list": RowLink("sip:credentiallist-detail", "{lists}{row.credential_list_id}/"),
+            "delete": RowLink("sip:attachment-delete", "{path}{row.pk}/delete/"),
+        },
+    )
+)
+
+
+def attachments_context(
+    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    context = account_context(membership, account, "attachments")
+    attachments = CredentialAttachment.objects.filter(domain__account=account).select_related(
+        "domain", "credential_list"
+    )
+    path = tab_url("sip:attachment-list", account)
+    table = Table(request, TABLE, attachments, path=path, bases={"lists": context["lists_url"]})
+    # SIP users per list, for this page's lists only: one grouped query.
+    counts = dict(
+        Credential.objects.filter(
+            credential_list_id__in={row.credential_list_id for row in table.rows}
+        )
+        .values("credential_list_id")
+        .annotate(n=Count("pk"))
+        .values_list("credential_list_id", "n")
+    )
+    for row in table.rows:
+        row.credential_count = counts.get(row.credential_list_id, 0)
+    return {
+        **context,
+        "table": table,
+        "attachments": table.rows,
+        "has_domains": SipDomain.objects.filter(account=account).exists(),
+        "has_lists": CredentialList.objects.filter(account=account).exists(),
+        "prerequisites": PREREQUISITES,
+        **extra,
+    }
+
+
+@page_view
+def attachment_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    context = attachments_context(request, membership, account)
+    partial = table_partial(request, "attachment-table", "tab-area")
+    return render_page(request, ATTACHMENTS, partial, context)
+
+
+def attached_message(added: list[CredentialAttachment], existing: list[Purpose]) -> str:
+    first = added[0]
+    message = (
+        f"“{first.credential_list.name}” now authenticates "
+        f"{joined([a.purpose for a in added])} on {first.domain}."
+    )
+    if existing:
+        message += (
+            f" It was already attached for {joined(existing)}, so only the missing purpose "
+            "was added."
+        )
+    return message
+
+
+@form_view
+def attachment_create(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    # Links from the setup review and the connection check preselect the domain or list.
+    initial = {key: request.GET.get(key) for key in ("domain", "credential_list")}
+    form = AttachmentForm(form_data(request), account=account, initial=initial)
+    context = attachments_context(request, membership, account, form=form, slot="create")
+    # Nothing to link yet: the form explains instead (a POST is refused the same way).
+    if context["has_domains"] and context["has_lists"] and form.is_valid():
+        domain, credential_list = form.cleaned_data["domain"], form.cleaned_data["credential_list"]
+        domain.account = credential_list.account = account  # the instance the service bumps
+        result = save_or_error(
+            form,
+            services.attachment_create,
+            request=request,
+            domain=domain,
+            credential_list=credential_list,
+            purposes=form.purposes(),
+        )
+        if result is not None:
+            messages.success(request, attached_message(*result))
+            blank = AttachmentForm(account=account)
+            return saved(
+                request,
+                tab_url("sip:attachment-list", account),
+                f"{ATTACHMENTS}#attachment-saved",
+                lambda: attachments_context(
+                    request, membership, account, form=blank, slot="create"
+                ),
+                push=False,
+            )
+    return render_page(request, ATTACHMENTS, "attachment-form", context)
+
+
+@form_view
+def attachment_delete(
+    request: AppRequest, org_slug: str, account_id: int, attachment_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    attachment = get_object_or_404(
+        CredentialAttachment.objects.select_related("domain", "credential_list"),
+        pk=attachment_id,
+        domain__account=account,
+    )
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    attachment.domain.account = account  # the service bumps this instance's setup version
+    if request.method == "POST":
+        services.attachment_delete(request=request, attachment=attachment)
+        messages.success(
+            request,
+            f"“{attachment.credential_list.name}” no longer authenticates "
+            f"{attachment.get_purpose_display().lower()} on {attachment.domain.domain}.",
+        )
+        return saved(
+            request,
+            tab_url("sip:attachment-list", account),
+            f"{ATTACHMENTS}#attachment-saved",
+            lambda: attachments_context(request, membership, account),
+        )
+    other_purposes = CredentialAttachment.objects.filter(
+        domain=attachment.domain, credential_list=attachment.credential_list
+    ).exclude(pk=attachment.pk)
+    context = attachments_context(
+        request,
+        membership,
+        account,
+        slot="delete",
+        target=attachment,
+        affected=attachment.credential_list.credentials.count(),
+        remaining=[a.get_purpose_display().lower() for a in other_purposes],
+    )
+    return render_page(request, ATTACHMENTS, "attachment-delete", context)

@@ -1,0 +1,58 @@
+"""What every tab's views share: the account page's context, and the tabs' own refresh."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
+
+from accounts.access import get_account
+from accounts.decorators import page_view
+from accounts.models import Membership, ProviderAccount
+from sip.models import CredentialList
+from sip.review import cached_review
+from sip.tabs import KEYS, TabStrip, tab_url
+from whippy.htmx import AppRequest
+
+
+def account_context(membership: Membership, account: ProviderAccount, tab: str) -> dict[str, Any]:
+    # Lazy: only pages that show the tabs pay for the review (after a change, it is recomputed).
+    review = SimpleLazyObject(lambda: cached_review(account))
+    return {
+        "membership": membership,
+        "organization": membership.organization,
+        "account": account,
+        "provider": account.provider_info,
+        "lists_url": tab_url("sip:credentiallist-list", account),
+        "can_edit": membership.is_admin,
+        "tab": tab,
+        "tabs": TabStrip(account, tab, review),
+        "slot": None,
+        "review": review,
+    }
+
+
+def get_list(account: ProviderAccount, list_id: int) -> CredentialList:
+    """One of the account's credential lists (another account's is a 404), its account set."""
+    credential_list = get_object_or_404(CredentialList, pk=list_id, account=account)
+    credential_list.account = account  # the services bump this instance's setup version
+    return credential_list
+
+
+@page_view
+def account_nav(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """The tabs and the setup review alone: the page reloads them after a change."""
+    membership, account = get_account(request, org_slug, account_id)
+    request.keeps_messages = True  # a background refresh: the change's message stays
+    tab = request.GET.get("tab", "")
+    context = account_context(membership, account, tab if tab in KEYS else "domains")
+    return TemplateResponse(request, "sip/_tabs.html", context)
+
+
+@page_view
+def account_detail(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    _membership, account = get_account(request, org_slug, account_id)
+    return redirect(tab_url("sip:domain-list", account))

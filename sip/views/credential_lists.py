@@ -1,0 +1,163 @@
+"""The Credential Lists tab: the account's lists, added, renamed and deleted inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+
+from accounts.access import get_account, require_change
+from accounts.decorators import form_view, page_view
+from accounts.models import Membership, ProviderAccount
+from sip import services
+from sip.forms import CredentialListForm
+from sip.models import Credential, CredentialAttachment, CredentialList
+from sip.services import attached_domains
+from sip.tabs import tab_url
+from sip.views.common import account_context, get_list
+from whippy.db import count_of
+from whippy.forms import save_or_error
+from whippy.htmx import AppRequest, form_data, render_page, saved
+from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+
+LISTS = "sip/credentiallist_list.html"
+TABLE = register(
+    TableSpec(
+        "sip:credentiallist-list",
+        "list-table",
+        [
+            Column("name", "Name", "name"),
+            Column("credentials", "Credentials", "credential_count", numeric=True),
+            Column("attached", "Attached to", "attached_domain_count"),
+            Column("created", "Created", "created_at"),
+        ],
+        search=["name"],
+        links={
+            "open": RowLink("sip:credentiallist-detail", "{path}{row.pk}/"),
+            "edit": RowLink("sip:credentiallist-update", "{path}{row.pk}/edit/"),
+            "delete": RowLink("sip:credentiallist-delete", "{path}{row.pk}/delete/"),
+        },
+    )
+)
+
+
+def lists_of(account: ProviderAccount) -> QuerySet[CredentialList]:
+    attachments = CredentialAttachment.objects.select_related("domain").order_by("domain__domain")
+    return account.credential_lists.annotate(
+        credential_count=count_of(Credential, "credential_list"),
+        attached_domain_count=count_of(CredentialAttachment, "credential_list", "domain"),
+    ).prefetch_related(Prefetch("attachments", queryset=attachments))
+
+
+def lists_context(
+    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    path = tab_url("sip:credentiallist-list", account)
+    table = Table(request, TABLE, lists_of(account), path=path)
+    for credential_list in table.rows:
+        credential_list.attached_domains = attached_domains(credential_list)
+        credential_list.attached_names = ", ".join(
+            d.domain for d in credential_list.attached_domains
+        )
+    return {
+        **account_context(membership, account, "credential-lists"),
+        "table": table,
+        "lists": table.rows,
+        **extra,
+    }
+
+
+def changed(request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any):
+    """After a change: back to the tab (plain), or the saved partial (HTMX)."""
+    return saved(
+        request,
+        tab_url("sip:credentiallist-list", account),
+        f"{LISTS}#list-saved",
+        lambda: lists_context(request, membership, account, **extra),
+        push=not extra,  # a create keeps its form open for the next entry
+    )
+
+
+@page_view
+def credential_list_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    context = lists_context(request, membership, account)
+    return render_page(request, LISTS, table_partial(request, "list-table", "tab-area"), context)
+
+
+@form_view
+def credential_list_create(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    form = CredentialListForm(form_data(request), instance=CredentialList(account=account))
+    if form.is_valid():
+        created = save_or_error(
+            form,
+            services.credential_list_create,
+            request=request,
+            account=account,
+            name=form.cleaned_data["name"],
+        )
+        if created is not None:
+            messages.success(request, f"Credential list “{created.name}” added.")
+            blank = CredentialListForm(instance=CredentialList(account=account))
+            return changed(request, membership, account, form=blank, slot="create")
+    context = lists_context(request, membership, account, form=form, slot="create")
+    return render_page(request, LISTS, "list-form", context)
+
+
+@form_view
+def credential_list_update(
+    request: AppRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    credential_list = get_list(account, list_id)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    form = CredentialListForm(form_data(request), instance=credential_list)
+    if form.is_valid():
+        renamed = save_or_error(
+            form,
+            services.credential_list_rename,
+            request=request,
+            credential_list=credential_list,
+            name=form.cleaned_data["name"],
+        )
+        if renamed is not None:
+            messages.success(request, f"Credential list renamed to “{renamed.name}”.")
+            return changed(request, membership, account)
+    context = lists_context(
+        request, membership, account, form=form, slot="update", target=credential_list
+    )
+    return render_page(request, LISTS, "list-form", context)
+
+
+@form_view
+def credential_list_delete(
+    request: AppRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    credential_list = get_list(account, list_id)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    domains = attached_domains(credential_list)
+    if request.method == "POST" and not domains:
+        try:
+            services.credential_list_delete(request=request, credential_list=credential_list)
+        except services.StillAttached as refusal:
+            domains = refusal.domains  # attached by another request since the page was read
+        else:
+            messages.success(request, f"Credential list “{credential_list.name}” deleted.")
+            return changed(request, membership, account)
+    # A refusal links each attachment to its own Detach.
+    blocking = credential_list.attachments.select_related("domain")
+    context = lists_context(
+        request,
+        membership,
+        account,
+        slot="delete",
+        target=credential_list,
+        attached=domains,
+        blocking=blocking.order_by("domain__domain", "purpose") if domains else [],
+        credential_count=credential_list.credentials.count(),
+    )
+    return render_page(request, LISTS, "list-delete", context)

@@ -1,0 +1,208 @@
+"""A credential list's page: its SIP users (credentials), added, rotated and deleted.
+
+A password is shown once, in the response that set it: there is no redirect after those
+writes, since carrying the password to another request would mean storing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.access import get_account, require_change
+from accounts.activity import Action, ObjectType
+from accounts.decorators import form_view, page_view
+from accounts.models import Activity, Membership, ProviderAccount
+from sip import services
+from sip.forms import CredentialForm, RotatePasswordForm
+from sip.models import Credential, CredentialList, password_version
+from sip.services import attached_domains
+from sip.views.common import account_context, get_list
+from whippy.forms import save_or_error
+from whippy.htmx import AppRequest, form_data, render_page, saved
+from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+
+LIST_PAGE = "sip/credentiallist_detail.html"
+TABLE = register(
+    TableSpec(
+        "sip:credentiallist-detail",
+        "credential-table",
+        [
+            Column("username", "Username", "username"),
+            Column("created", "Created", "created_at"),
+            Column("changed", "Password last changed", "password_changed_at"),
+        ],
+        search=["username"],
+        links={
+            "rotate": RowLink("sip:credential-rotate", "{path}credentials/{row.pk}/password/"),
+            "delete": RowLink("sip:credential-delete", "{path}credentials/{row.pk}/delete/"),
+        },
+    )
+)
+
+
+def list_url(account: ProviderAccount, credential_list: CredentialList) -> str:
+    args = [account.organization.slug, account.pk, credential_list.pk]
+    return reverse("sip:credentiallist-detail", args=args)
+
+
+def list_page_context(
+    request: AppRequest,
+    membership: Membership,
+    credential_list: CredentialList,
+    **extra: Any,
+) -> dict[str, Any]:
+    account = credential_list.account
+    path = list_url(account, credential_list)
+    table = Table(request, TABLE, credential_list.credentials.all(), path=path)
+    return {
+        **account_context(membership, account, "credential-lists"),
+        "credential_list": credential_list,
+        "table": table,
+        "credentials": table.rows,
+        "attached": attached_domains(credential_list),
+        **extra,
+    }
+
+
+def get_credential(request: AppRequest, org_slug: str, account_id: int, list_id: int, pk: int):
+    """The SIP user to change: another list's is a 404 (for everyone), then the role."""
+    membership, account = get_account(request, org_slug, account_id)
+    credential_list = get_list(account, list_id)
+    credential = get_object_or_404(Credential, pk=pk, credential_list=credential_list)
+    require_change(request, membership)
+    credential.credential_list = credential_list
+    return membership, credential
+
+
+@page_view
+def credential_list_detail(
+    request: AppRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    context = list_page_context(request, membership, get_list(account, list_id))
+    partial = table_partial(request, "credential-table", "tab-area")
+    return render_page(request, LIST_PAGE, partial, context)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@form_view
+def credential_create(
+    request: AppRequest, org_slug: str, account_id: int, list_id: int
+) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    credential_list = get_list(account, list_id)
+    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    form = CredentialForm(form_data(request), instance=Credential(credential_list=credential_list))
+    context = {"form": form, "slot": "create"}
+    if form.is_valid():
+        password = form.cleaned_data["password"]
+        credential = save_or_error(
+            form,
+            services.credential_create,
+            request=request,
+            credential_list=credential_list,
+            username=form.cleaned_data["username"],
+            password=password,
+        )
+        if credential is not None:
+            messages.success(
+                request, f"SIP user “{credential.username}” added to “{credential_list.name}”."
+            )
+            blank = CredentialForm(instance=Credential(credential_list=credential_list))
+            context = {"form": blank, "slot": "create", "revealed": credential, "secret": password}
+            context = list_page_context(request, membership, credential_list, **context)
+            return render_page(request, LIST_PAGE, "credential-saved", context)
+    context = list_page_context(request, membership, credential_list, **context)
+    return render_page(request, LIST_PAGE, "credential-form", context)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@form_view
+def credential_rotate(
+    request: AppRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
+) -> HttpResponse:
+    membership, credential = get_credential(request, org_slug, account_id, list_id, credential_id)
+    form = RotatePasswordForm(form_data(request), initial={"version": password_version(credential)})
+    if form.is_valid():
+        password = form.cleaned_data["password"]
+        try:
+            services.credential_rotate(
+                request=request,
+                credential=credential,
+                password=password,
+                version=form.cleaned_data["version"],
+            )
+        except services.AlreadyRotated:
+            form = already_rotated(request, credential)
+        else:
+            messages.success(request, f"Password of SIP user “{credential.username}” rotated.")
+            context = {"revealed": credential, "secret": password}
+            context = list_page_context(request, membership, credential.credential_list, **context)
+            return render_page(request, LIST_PAGE, "credential-saved", context)
+    context = {"form": form, "slot": "rotate", "target": credential}
+    context = list_page_context(request, membership, credential.credential_list, **context)
+    return render_page(request, LIST_PAGE, "rotate-form", context)
+
+
+def already_rotated(request: AppRequest, credential: Credential) -> RotatePasswordForm:
+    """Rotated since the form was opened: most likely the same form sent twice. The password
+    shown then is the one in use; the form comes back for a deliberate second rotation."""
+    data = request.POST.copy()
+    data["version"] = password_version(credential)  # submitting again now rotates again
+    form = RotatePasswordForm(data)
+    form.is_valid()
+    last = (
+        Activity.objects.filter(
+            account=credential.credential_list.account,
+            action=Action.PASSWORD_ROTATED,
+            object_type=ObjectType.CREDENTIAL,
+            object_id=credential.pk,
+        )
+        .values_list("actor_name", flat=True)
+        .first()
+    )
+    when = timezone.localtime(credential.password_changed_at)
+    form.add_error(
+        None,
+        f"Nothing was changed: the password of “{credential.username}” was already rotated at "
+        f"{when:%H:%M:%S}{f' by {last}' if last else ''}, after this form was opened (was it "
+        "sent twice?). The password shown then is the one in use. To replace it, submit this "
+        "form again.",
+    )
+    return form
+
+
+@form_view
+def credential_delete(
+    request: AppRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
+) -> HttpResponse:
+    membership, credential = get_credential(request, org_slug, account_id, list_id, credential_id)
+    credential_list = credential.credential_list
+    if request.method == "POST":
+        services.credential_delete(request=request, credential=credential)
+        messages.success(request, f"SIP user “{credential.username}” deleted.")
+        return saved(
+            request,
+            list_url(credential_list.account, credential_list),
+            f"{LIST_PAGE}#credential-saved",
+            lambda: list_page_context(request, membership, credential_list),
+        )
+    attachments = credential_list.attachments.select_related("domain")
+    context = list_page_context(
+        request,
+        membership,
+        credential_list,
+        slot="delete",
+        target=credential,
+        attachments=attachments.order_by("domain__domain", "purpose"),
+    )
+    return render_page(request, LIST_PAGE, "credential-delete", context)

@@ -1,0 +1,143 @@
+"""The Domains tab: the account's SIP domains, added, renamed and deleted inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+
+from accounts.access import get_account, require_change
+from accounts.decorators import form_view, page_view
+from accounts.models import Membership, ProviderAccount
+from sip import services
+from sip.forms import SipDomainForm, SipDomainRenameForm
+from sip.models import CredentialAttachment, SipDomain
+from sip.tabs import tab_url
+from sip.views.common import account_context
+from whippy.db import count_of
+from whippy.forms import save_or_error
+from whippy.htmx import AppRequest, form_data, render_page, saved
+from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+
+DOMAINS = "sip/domain_list.html"
+TABLE = register(
+    TableSpec(
+        "sip:domain-list",
+        "domain-table",
+        [
+            Column("name", "Name", "name"),
+            Column("domain", "Domain", "domain"),
+            Column("created", "Created", "created_at"),
+        ],
+        search=["name", "domain"],
+        links={
+            "edit": RowLink("sip:domain-update", "{path}{row.pk}/edit/"),
+            "delete": RowLink("sip:domain-delete", "{path}{row.pk}/delete/"),
+        },
+    )
+)
+
+
+def domains_of(account: ProviderAccount) -> QuerySet[SipDomain]:
+    return account.sip_domains.annotate(
+        attached_list_count=count_of(CredentialAttachment, "domain", "credential_list")
+    )
+
+
+def domains_context(
+    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    path = tab_url("sip:domain-list", account)
+    table = Table(request, TABLE, domains_of(account), path=path)
+    return {
+        **account_context(membership, account, "domains"),
+        "table": table,
+        "domains": table.rows,
+        **extra,
+    }
+
+
+def get_domain(request: AppRequest, org_slug: str, account_id: int, domain_id: int):
+    """The domain to change: another account's is a 404 (for everyone), then the role."""
+    membership, account = get_account(request, org_slug, account_id)
+    domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
+    require_change(request, membership)
+    domain.account = account  # the services bump this instance's setup version
+    return membership, account, domain
+
+
+@page_view
+def domain_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    context = domains_context(request, membership, account)
+    return render_page(
+        request, DOMAINS, table_partial(request, "domain-table", "tab-area"), context
+    )
+
+
+@form_view
+def domain_create(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id, admin=True)
+    form = SipDomainForm(form_data(request), instance=SipDomain(account=account))
+    if form.is_valid():
+        domain = save_or_error(
+            form, services.domain_create, request=request, account=account, **form.cleaned_data
+        )
+        if domain is not None:
+            messages.success(request, f"SIP domain “{domain.name}” added: {domain.domain}")
+            # Ready for the next entry: a blank form, the table updated out of band.
+            blank = SipDomainForm(instance=SipDomain(account=account))
+            return saved(
+                request,
+                tab_url("sip:domain-list", account),
+                f"{DOMAINS}#domain-saved",
+                lambda: domains_context(request, membership, account, form=blank, slot="create"),
+                push=False,
+            )
+    context = domains_context(request, membership, account, form=form, slot="create")
+    return render_page(request, DOMAINS, "domain-form", context)
+
+
+@form_view
+def domain_update(
+    request: AppRequest, org_slug: str, account_id: int, domain_id: int
+) -> HttpResponse:
+    membership, account, domain = get_domain(request, org_slug, account_id, domain_id)
+    form = SipDomainRenameForm(form_data(request), instance=domain)
+    if form.is_valid():
+        services.domain_rename(request=request, domain=domain, name=form.cleaned_data["name"])
+        messages.success(request, f"SIP domain renamed to “{domain.name}”.")
+        return saved(
+            request,
+            tab_url("sip:domain-list", account),
+            f"{DOMAINS}#domain-saved",
+            lambda: domains_context(request, membership, account),
+        )
+    context = domains_context(request, membership, account, form=form, slot="update", target=domain)
+    return render_page(request, DOMAINS, "domain-form", context)
+
+
+@form_view
+def domain_delete(
+    request: AppRequest, org_slug: str, account_id: int, domain_id: int
+) -> HttpResponse:
+    membership, account, domain = get_domain(request, org_slug, account_id, domain_id)
+    if request.method == "POST":
+        services.domain_delete(request=request, domain=domain)
+        messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
+        return saved(
+            request,
+            tab_url("sip:domain-list", account),
+            f"{DOMAINS}#domain-saved",
+            lambda: domains_context(request, membership, account),
+        )
+    attachments = domain.attachments.select_related("credential_list").order_by(
+        "credential_list__name", "purpose"
+    )
+    context = domains_context(
+        request, membership, account, slot="delete", target=domain, attachments=attachments
+    )
+    return render_page(request, DOMAINS, "domain-delete", context)

@@ -1,0 +1,136 @@
+"""The SIP Users tab (every credential of the account, where each authenticates) and the
+connection check: the support tools. Both only read, so support staff may use them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.access import get_account
+from accounts.decorators import login_required, page_view
+from accounts.models import Membership, ProviderAccount
+from sip import password_checks
+from sip.diagnosis import check_connection
+from sip.forms import ConnectionCheckForm
+from sip.models import Credential, CredentialAttachment
+from sip.tabs import tab_url
+from sip.views.common import account_context
+from whippy.htmx import AppRequest, render_page
+from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+
+SIP_USERS = "sip/sip_user_list.html"
+TABLE = register(
+    TableSpec(
+        "sip:sip-user-list",
+        "sip-user-table",
+        [
+            Column("username", "Username", "username"),
+            Column("list", "Credential list", "credential_list__name"),
+            Column("calls", "Calls on"),
+            Column("registrations", "Registrations on"),
+            Column("created", "Created", "created_at"),
+        ],
+        search=["username"],
+        links={"list": RowLink("sip:credentiallist-detail", "{lists}{row.credential_list_id}/")},
+    )
+)
+
+
+def where_they_authenticate(credentials: list[Credential]) -> None:
+    """Sets each credential's authenticates ({"calls": [domains], "registrations": [...]}) and
+    the domain its Check link fills in, from one query over their lists' attachments."""
+    where: dict[int, dict[str, list[str]]] = {}
+    attachments = CredentialAttachment.objects.filter(
+        credential_list_id__in={credential.credential_list_id for credential in credentials}
+    ).select_related("domain")
+    for attachment in attachments.order_by("domain__domain"):
+        purposes = where.setdefault(
+            attachment.credential_list_id, {"calls": [], "registrations": []}
+        )
+        purposes[attachment.purpose].append(attachment.domain.domain)
+    for credential in credentials:
+        credential.authenticates = where.get(
+            credential.credential_list_id, {"calls": [], "registrations": []}
+        )
+        domains = credential.authenticates["calls"] + credential.authenticates["registrations"]
+        credential.check_domain = domains[0] if domains else ""
+
+
+def sip_users_context(
+    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    context = account_context(membership, account, "sip-users")
+    credentials = Credential.objects.filter(account=account).select_related("credential_list")
+    path = tab_url("sip:sip-user-list", account)
+    table = Table(request, TABLE, credentials, path=path, bases={"lists": context["lists_url"]})
+    where_they_authenticate(table.rows)
+    return {
+        **context,
+        "table": table,
+        "sip_users": table.rows,
+        "check_url": tab_url("sip:connection-check", account),
+        "form": ConnectionCheckForm(account=account),
+        **extra,
+    }
+
+
+@page_view
+def sip_user_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    context = sip_users_context(request, membership, account)
+    partial = table_partial(request, "sip-user-table", "tab-area")
+    return render_page(request, SIP_USERS, partial, context)
+
+
+def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionCheckForm):
+    """The verdicts for a valid form, or None when a password test must wait (then the form
+    says so). The typed password is compared with the digests, never kept."""
+    username, domain = form.cleaned_data["username"], form.cleaned_data["domain"]
+    password = form.cleaned_data["password"]
+    if not password:
+        return check_connection(account, username, domain)
+    with transaction.atomic():
+        wait = password_checks.wait_seconds(request, account, username)
+        if wait:
+            form.add_error("password", password_checks.too_many(wait))
+            return None
+        verdicts = check_connection(account, username, domain, password)
+        password_checks.record_test(request, account, username, domain, verdicts)
+    return verdicts
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def connection_check(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
+    membership, account = get_account(request, org_slug, account_id)
+    if request.method == "POST":
+        form = ConnectionCheckForm(request.POST, account=account)
+    else:
+        initial = {key: request.GET.get(key) for key in ("username", "domain")}
+        form = ConnectionCheckForm(account=account, initial=initial)
+    check: dict[str, Any] = {"form": form, "slot": "check", "verdicts": None}
+    if form.is_valid() and (verdicts := run_check(request, account, form)) is not None:
+        username, domain = form.cleaned_data["username"], form.cleaned_data["domain"]
+        # A fresh form keeps what was asked, without the password.
+        initial = {"username": username, "domain": domain.domain}
+        check |= {
+            "form": ConnectionCheckForm(account=account, initial=initial),
+            "verdicts": verdicts,
+            "checked_username": username,
+            "checked_domain": domain,
+        }
+    if request.htmx:
+        # Only the check panel is swapped: the SIP users table is not needed.
+        context = {**account_context(membership, account, "sip-users"), **check}
+    else:
+        context = sip_users_context(request, membership, account, **check)
+    return render_page(request, SIP_USERS, "check-form", context)
