@@ -125,6 +125,10 @@ class CredentialForm(PasswordFields, forms.ModelForm):
 
     field_order = ["username", "password_choice", "password"]
 
+    def save(self, commit: bool = True) -> Credential:
+        # Saved here, a credential would have no digests: the service sets them, and records it.
+        raise NotImplementedError("Credentials are created by sip.services.credential_create.")
+
 
 class RotatePasswordForm(PasswordFields):
     # When the password the form was opened for was set: a resubmitted form (a double click, the

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ProviderAccount
 from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
+from whippy.tables import all_tables
 
 
 def add_domains(account, count: int) -> None:
@@ -195,16 +196,8 @@ PINNED = {
     "sip:domain-list": (10, 7, 7),
     "sip:sip-user-list": (11, 8, 8),
 }
-TABLE_OF = {
-    "accounts:account-list": "account-table",
-    "org-activity": "activity-table",
-    "sip:activity-list": "activity-table",
-    "sip:attachment-list": "attachment-table",
-    "sip:credentiallist-detail": "credential-table",
-    "sip:credentiallist-list": "list-table",
-    "sip:domain-list": "domain-table",
-    "sip:sip-user-list": "sip-user-table",
-}
+# The element each page's table swap targets, from the table registry.
+TABLE_OF = {name: spec.target for name, spec in all_tables().items()}
 
 
 def read_pages() -> list[str]:

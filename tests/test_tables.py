@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 
 from accounts.models import Activity, ProviderAccount
 from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
 from tests.conftest import HTMX
+from whippy.tables import all_tables
 
 
 @dataclass
@@ -145,6 +147,13 @@ CASES = {
         "change",
     ),
 }
+
+
+def test_every_registered_table_is_walked(ctx):
+    walked = {resolve(case.url(ctx)).view_name for case in CASES.values()}
+    assert len(walked) == len(CASES)
+    assert walked == set(all_tables())
+    assert {case.target for case in CASES.values()} == {s.target for s in all_tables().values()}
 
 
 @pytest.fixture

@@ -110,8 +110,10 @@ def test_valid_usernames(phones, username):
     assert credential_form(phones, username=username).is_valid()
 
 
-def test_username_unique_within_list_ignoring_case(phones, account):
-    credential_form(phones).save()
+def test_username_unique_within_list_ignoring_case(phones, account, admin_request):
+    services.credential_create(
+        request=admin_request, credential_list=phones, username="alice", password=STRONG
+    )
     duplicate = credential_form(phones, username="ALICE")
     assert not duplicate.is_valid()
     assert duplicate.errors["username"] == ["This list already has a SIP user with this username."]
@@ -168,14 +170,27 @@ def test_rfc_2617_vector_and_its_sha256_twin():
     assert expected == "3ba6cd94661c5ef34598040c868f13b8775df29109986be50ad35ae537dd3aa4"
 
 
-def test_saved_credential_holds_only_digests_for_the_provider_realm(phones):
-    credential = credential_form(phones).save()
+def test_saved_credential_holds_only_digests_for_the_provider_realm(phones, admin_request):
+    form = credential_form(phones)
+    assert form.is_valid()
+    credential = services.credential_create(
+        request=admin_request, credential_list=phones, username="alice", password=STRONG
+    )
     credential.refresh_from_db()
     assert credential.ha1_md5 == hashlib.md5(f"alice:sip.twilio.com:{STRONG}".encode()).hexdigest()
     assert (
         credential.ha1_sha256
         == hashlib.sha256(f"alice:sip.twilio.com:{STRONG}".encode()).hexdigest()
     )
+
+
+def test_the_credential_form_never_saves_on_its_own(phones):
+    # Saved by the form, a credential would have no digests: only the service saves one.
+    form = credential_form(phones)
+    assert form.is_valid()
+    with pytest.raises(NotImplementedError, match="sip.services.credential_create"):
+        form.save()
+    assert not Credential.objects.exists()
 
 
 def test_rotate_form_generates_or_validates(phones):

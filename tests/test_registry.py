@@ -1,0 +1,81 @@
+"""The tab registry (sip/tabs.py) and the table registry (whippy.tables) against the URL conf
+and the pages: a tab or a table missing from either fails here, and every row link built by
+string resolves to the view it names."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import resolve
+
+from sip.review import review_accounts
+from sip.tabs import REVIEWED, TABS
+from tests.test_authorization_matrix import EXPECTATIONS, READ, url_for
+from whippy.tables import all_tables
+
+# Pages that read but have no table: the tabs' own refresh (a fragment of the page).
+WITHOUT_TABLE = {"sip:account-nav"}
+
+
+def test_every_tab_is_an_account_page_with_a_table():
+    account_lists = {
+        name for name in EXPECTATIONS if name.startswith("sip:") and name.endswith("-list")
+    }
+    assert [tab.url_name for tab in TABS if tab.url_name in account_lists] == [
+        tab.url_name for tab in TABS
+    ]
+    # Every list page of an account is a tab: a new one cannot be left out of the strip.
+    assert {tab.url_name for tab in TABS} == account_lists
+    assert {tab.url_name for tab in TABS} <= set(all_tables())
+
+
+def test_every_read_page_but_the_tabs_refresh_has_a_registered_table():
+    read_pages = {name for name, kind in EXPECTATIONS.items() if kind == READ}
+    assert set(all_tables()) == read_pages - WITHOUT_TABLE
+
+
+def test_the_tab_strip_shows_every_tab_in_order_and_marks_the_current_one(admin_client, world):
+    for tab in TABS:
+        html = admin_client.get(url_for(tab.url_name, world)).content.decode()
+        strip = html[html.index('role="tablist"') :]
+        strip = strip[: strip.index("</div>")]
+        found = [
+            (key, selected, label.strip())
+            for key, selected, label in re.findall(
+                r'id="tab-([\w-]+)"[^>]*aria-selected="(\w+)">([^<]+)<', strip
+            )
+        ]
+        assert found == [(t.key, "true" if t is tab else "false", t.label) for t in TABS], tab.key
+        assert html.count('aria-selected="true"') == 1
+
+
+def test_review_findings_belong_to_reviewed_tabs(world, account, domain):
+    # The world's domain lacks registrations and its list is attached for calls only.
+    findings = review_accounts([account])[account.pk].findings
+    assert findings
+    assert {finding.tab for finding in findings} <= set(REVIEWED)
+
+
+def test_every_row_link_resolves_to_the_view_it_names(admin_client, world, domain):
+    # One change, so the activity tables have a row.
+    admin_client.post(
+        f"/o/acme/accounts/{world['account_id']}/domains/{domain.pk}/edit/", {"name": "Renamed"}
+    )
+    checked = set()
+    for name, spec in all_tables().items():
+        response = admin_client.get(url_for(name, world))
+        table = response.context["table"]
+        assert table.spec is spec
+        assert table.rows, name  # the world has a row in every table
+        for row in table.rows:
+            assert set(row.links) == set(spec.links)
+            for key, url in row.links.items():
+                link = spec.links[key]
+                match = resolve(url)
+                assert match.view_name == link.url_name, (name, key, url)
+                # The link is this row's: the URL's last id is the row field the link uses.
+                field = re.search(r"\{row\.(\w+)\}", link.template).group(1)
+                assert list(match.kwargs.values())[-1] == getattr(row, field), (name, key)
+                checked.add((name, key))
+    assert checked == {(n, k) for n, s in all_tables().items() for k in s.links}
+    assert len(checked) >= 12
