@@ -27,21 +27,26 @@ def deleted(**values: Any) -> dict[str, list[Any]]:
 
 def record(
     request: AppRequest,
-    *,
-    account: ProviderAccount,
     action: str,
-    object_type: str,
     obj: Model | None,
     summary: str,
     changes: dict[str, Any] | None = None,
+    *,
+    account: ProviderAccount | None = None,
+    object_type: str | None = None,
     object_repr: str | None = None,
     changes_setup: bool = True,
 ) -> Activity:
     """Call before a delete, while the object still has its primary key.
 
+    The account and the kind of object come from obj (its setup_account and activity_type)
+    unless given.
+
     changes_setup=False records something that changes nothing (a password test of the
     connection check): the setup version, and so the cached setup review, stay as they are.
     """
+    account = account if account is not None else obj.setup_account
+    object_type = object_type if object_type is not None else obj.activity_type
     if changes_setup:
         ProviderAccount.objects.filter(pk=account.pk).update(setup_version=F("setup_version") + 1)
         request.setup_changed = True  # see SetupChangedMiddleware

@@ -63,6 +63,17 @@ class Membership(models.Model):
         return self.role == Role.ADMIN
 
 
+class ObjectType(models.TextChoices):
+    """The kinds of object whose changes Activity records; each model says its own
+    (activity_type), with the account it belongs to (setup_account)."""
+
+    ACCOUNT = "account", "Provider account"
+    DOMAIN = "domain", "SIP domain"
+    CREDENTIAL_LIST = "credential_list", "Credential list"
+    CREDENTIAL = "credential", "Credential"
+    ATTACHMENT = "attachment", "Credential attachment"
+
+
 class ProviderAccount(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="provider_accounts"
@@ -94,6 +105,12 @@ class ProviderAccount(models.Model):
     @property
     def provider_info(self) -> Provider:
         return get_provider(self.provider)
+
+    activity_type = ObjectType.ACCOUNT  # what Activity records of a change to it
+
+    @property
+    def setup_account(self) -> ProviderAccount:
+        return self
 
     def clean(self) -> None:
         if self.name and self.organization_id:
@@ -154,12 +171,7 @@ class Activity(models.Model):
         # The connection check compared a typed password (never stored): changes nothing.
         PASSWORD_CHECKED = "password_checked", "Password checked"
 
-    class ObjectType(models.TextChoices):
-        ACCOUNT = "account", "Provider account"
-        DOMAIN = "domain", "SIP domain"
-        CREDENTIAL_LIST = "credential_list", "Credential list"
-        CREDENTIAL = "credential", "Credential"
-        ATTACHMENT = "attachment", "Credential attachment"
+    ObjectType = ObjectType
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="activities"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.activity import Action, ObjectType, created, deleted, record
+from accounts.activity import Action, created, deleted, record
 from accounts.models import ACCOUNT_NAME_TAKEN, Organization, ProviderAccount
 from whippy.db import lock, lock_or_gone, save_unique
 from whippy.htmx import AppRequest
@@ -39,15 +39,8 @@ def account_create(
     account = ProviderAccount(organization=organization, name=name, provider=provider)
     account.check_limits()
     save_unique(account, "name", ACCOUNT_NAME_TAKEN)
-    record(
-        request,
-        account=account,
-        action=Action.CREATED,
-        object_type=ObjectType.ACCOUNT,
-        obj=account,
-        summary=f"Added {account.get_provider_display()} account “{name}”.",
-        changes=created(name=name, provider=provider),
-    )
+    summary = f"Added {account.get_provider_display()} account “{name}”."
+    record(request, Action.CREATED, account, summary, created(name=name, provider=provider))
     return account
 
 
@@ -58,15 +51,8 @@ def account_rename(*, request: AppRequest, account: ProviderAccount, name: str) 
     old_name = old_name.get(pk=account.pk)
     account.name = name
     save_unique(account, "name", ACCOUNT_NAME_TAKEN, update_fields=["name"])
-    record(
-        request,
-        account=account,
-        action=Action.RENAMED,
-        object_type=ObjectType.ACCOUNT,
-        obj=account,
-        summary=f"Renamed account “{old_name}” to “{name}”.",
-        changes={"name": [old_name, name]},
-    )
+    summary = f"Renamed account “{old_name}” to “{name}”."
+    record(request, Action.RENAMED, account, summary, {"name": [old_name, name]})
     return account
 
 
@@ -77,14 +63,7 @@ def account_delete(*, request: AppRequest, account: ProviderAccount) -> Provider
     contents = account.contents()  # read under the lock: nothing can be added meanwhile
     if contents:
         raise StillHas(contents)
-    record(
-        request,
-        account=account,
-        action=Action.DELETED,
-        object_type=ObjectType.ACCOUNT,
-        obj=account,
-        summary=f"Deleted account “{account.name}”.",
-        changes=deleted(name=account.name, provider=account.provider),
-    )
+    changes = deleted(name=account.name, provider=account.provider)
+    record(request, Action.DELETED, account, f"Deleted account “{account.name}”.", changes)
     account.delete()
     return account

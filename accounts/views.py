@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts import services
+from accounts import services, tables
 from accounts.access import get_membership, require_change
 from accounts.decorators import form_view, login_required, page_view
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
@@ -20,29 +20,10 @@ from sip.review import cached_reviews
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+from whippy.tables import Table, table_partial
 
 TEMPLATE = "accounts/account_list.html"
-TABLE = register(
-    TableSpec(
-        "accounts:account-list",
-        "account-table",
-        [
-            Column("name", "Name", "name"),
-            Column("provider", "Provider", "provider"),
-            Column("domains", "SIP domains", "domain_count", numeric=True),
-            Column("lists", "Credential lists", "list_count", numeric=True),
-            Column("review", "Setup review"),
-            Column("created", "Created", "created_at"),
-        ],
-        search=["name"],
-        links={
-            "open": RowLink("sip:domain-list", "{path}{row.pk}/domains/"),
-            "edit": RowLink("accounts:account-update", "{path}{row.pk}/edit/"),
-            "delete": RowLink("accounts:account-delete", "{path}{row.pk}/delete/"),
-        },
-    )
-)
+SAVED = f"{TEMPLATE}#account-saved"
 
 
 def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
@@ -53,7 +34,7 @@ def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
 
 
 def _context(request: AppRequest, membership: Membership, **extra: Any) -> dict[str, Any]:
-    table = Table(request, TABLE, accounts_of(membership), path=_list_url(membership))
+    table = Table(request, tables.ACCOUNTS, accounts_of(membership), path=_list_url(membership))
     for account in table.rows:
         account.organization = membership.organization
     # Each account's setup review warnings, for this page of accounts at once.
@@ -73,18 +54,6 @@ def _context(request: AppRequest, membership: Membership, **extra: Any) -> dict[
 
 def _list_url(membership: Membership) -> str:
     return reverse("accounts:account-list", args=[membership.organization.slug])
-
-
-def _saved(request: AppRequest, membership: Membership, **extra: Any) -> HttpResponse:
-    """After a change: back to the accounts (plain), or the saved partial (HTMX); a create
-    keeps its form open for the next entry, anything else closes the panel."""
-    return saved(
-        request,
-        _list_url(membership),
-        f"{TEMPLATE}#account-saved",
-        lambda: _context(request, membership, **extra),
-        push=not extra,
-    )
 
 
 def get_account_to_change(request: AppRequest, org_slug: str, account_id: int):
@@ -143,7 +112,10 @@ def account_create(request: AppRequest, org_slug: str) -> HttpResponse:
             fresh = ProviderAccountForm(
                 instance=ProviderAccount(organization=membership.organization)
             )
-            return _saved(request, membership, form=fresh, slot="create")
+            url = _list_url(membership)
+            return saved(
+                request, url, SAVED, _context, membership, form=fresh, slot="create", push=False
+            )
     context = _context(request, membership, form=form, slot="create")
     return render_page(request, TEMPLATE, "account-form", context)
 
@@ -162,7 +134,7 @@ def account_update(request: AppRequest, org_slug: str, account_id: int) -> HttpR
         )
         if renamed is not None:
             messages.success(request, f"Account renamed to “{renamed.name}”.")
-            return _saved(request, membership)
+            return saved(request, _list_url(membership), SAVED, _context, membership)
     context = _context(request, membership, form=form, slot="update", target=account)
     return render_page(request, TEMPLATE, "account-form", context)
 
@@ -178,7 +150,7 @@ def account_delete(request: AppRequest, org_slug: str, account_id: int) -> HttpR
             contents = refusal.contents  # something was added since the page was read
         else:
             messages.success(request, f"Account “{account.name}” deleted.")
-            return _saved(request, membership)
+            return saved(request, _list_url(membership), SAVED, _context, membership)
     context = _context(
         request,
         membership,
@@ -192,22 +164,6 @@ def account_delete(request: AppRequest, org_slug: str, account_id: int) -> HttpR
 # The organization's Activity: every change of every account, deleted accounts included.
 
 ACTIVITY = "accounts/activity_list.html"
-ACTIVITY_TABLE = register(
-    TableSpec(
-        "org-activity",
-        "activity-table",
-        [
-            Column("created", "When", "created_at"),
-            Column("actor", "Who", "actor_name"),
-            Column("account", "Account", "account_name"),
-            Column("what", "What", "object_type"),
-            Column("change", "Change"),
-        ],
-        search=["summary", "actor_name", "account_name"],
-        # Only for records of an account that still exists (the template checks).
-        links={"account": RowLink("sip:activity-list", "{accounts}{row.account_id}/activity/")},
-    )
-)
 
 
 def _account_choices(membership: Membership) -> list[tuple[str, str]]:
@@ -250,7 +206,7 @@ def activity_list(request: AppRequest, org_slug: str) -> HttpResponse:
         object_type = ""
     table = Table(
         request,
-        ACTIVITY_TABLE,
+        tables.ACTIVITY,
         records,
         path=reverse("org-activity", args=[membership.organization.slug]),
         bases={"accounts": _list_url(membership)},

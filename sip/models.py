@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import ProviderAccount
+from accounts.models import ObjectType, ProviderAccount
 from sip.digest import ha1_md5, ha1_sha256
 
 DOMAIN_IN_USE = "This SIP domain is already in use."
@@ -76,6 +76,8 @@ class SipDomain(models.Model):
             models.Index(fields=["account", "domain"], name="domain_account_domain"),
         ]
 
+    activity_type = ObjectType.DOMAIN  # what Activity records of a change to it
+
     def __str__(self) -> str:
         return self.domain
 
@@ -110,6 +112,10 @@ class SipDomain(models.Model):
                 "accounts. Delete a domain you no longer use before adding another."
             )
 
+    @property
+    def setup_account(self) -> ProviderAccount:
+        return self.account
+
 
 def name_key(name: str) -> str:
     """What makes two credential list names "the same": letters and digits, ignoring case."""
@@ -138,6 +144,8 @@ class CredentialList(models.Model):
             models.Index(fields=["account", "name"], name="list_account_name"),
         ]
 
+    activity_type = ObjectType.CREDENTIAL_LIST  # what Activity records of a change to it
+
     def __str__(self) -> str:
         return self.name
 
@@ -161,6 +169,10 @@ class CredentialList(models.Model):
         count = CredentialList.objects.filter(account_id=self.account_id).count
         if limit is not None and count() >= limit:
             raise ValidationError(limit_message(self.account, limit, "credential lists"))
+
+    @property
+    def setup_account(self) -> ProviderAccount:
+        return self.account
 
 
 class Credential(models.Model):
@@ -205,6 +217,8 @@ class Credential(models.Model):
             models.Index(fields=["account", "username"], name="credential_account_username"),
         ]
 
+    activity_type = ObjectType.CREDENTIAL  # what Activity records of a change to it
+
     def __str__(self) -> str:
         return self.username
 
@@ -236,6 +250,10 @@ class Credential(models.Model):
         self.ha1_md5 = ha1_md5(self.username, realm, password)
         self.ha1_sha256 = ha1_sha256(self.username, realm, password)
         self.password_changed_at = timezone.now()
+
+    @property
+    def setup_account(self) -> ProviderAccount:
+        return self.credential_list.account
 
 
 class Purpose(models.TextChoices):
@@ -269,6 +287,8 @@ class CredentialAttachment(models.Model):
             models.Index(fields=["-created_at"], name="attachment_recent"),
         ]
 
+    activity_type = ObjectType.ATTACHMENT  # what Activity records of a change to it
+
     def __str__(self) -> str:
         return f"{self.credential_list} on {self.domain} ({self.get_purpose_display()})"
 
@@ -281,6 +301,10 @@ class CredentialAttachment(models.Model):
             raise ValidationError(
                 "The SIP domain and the credential list must belong to the same account."
             )
+
+    @property
+    def setup_account(self) -> ProviderAccount:
+        return self.domain.account
 
 
 def password_version(credential: Credential) -> str:

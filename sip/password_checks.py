@@ -75,12 +75,12 @@ def record_test(
     credential = Credential.objects.filter(account=account, username=username).first()
     return record(
         request,
+        Action.PASSWORD_CHECKED,
+        credential,
+        f"Checked the password of {username} on {domain.domain}: {outcome}.",
+        {"password test": outcome},
         account=account,
-        action=Action.PASSWORD_CHECKED,
         object_type=ObjectType.CREDENTIAL,
-        obj=credential,
         object_repr=username,
-        summary=f"Checked the password of {username} on {domain.domain}: {outcome}.",
-        changes={"password test": outcome},
         changes_setup=False,
     )

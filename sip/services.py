@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 
-from accounts.activity import Action, ObjectType, created, deleted, record
+from accounts.activity import Action, created, deleted, record
 from accounts.models import Organization, ProviderAccount
 from sip.models import (
     DOMAIN_IN_USE,
@@ -71,15 +71,8 @@ def domain_create(
     domain = SipDomain(account=account, name=name, prefix=prefix)
     domain.check_limits()
     save_unique(domain, "prefix", DOMAIN_IN_USE)
-    record(
-        request,
-        account=account,
-        action=Action.CREATED,
-        object_type=ObjectType.DOMAIN,
-        obj=domain,
-        summary=f"Added SIP domain {domain.domain} (“{name}”).",
-        changes=created(name=name, domain=domain.domain),
-    )
+    summary = f"Added SIP domain {domain.domain} (“{name}”)."
+    record(request, Action.CREATED, domain, summary, created(name=name, domain=domain.domain))
     return domain
 
 
@@ -94,15 +87,8 @@ def domain_rename(*, request: AppRequest, domain: SipDomain, name: str) -> SipDo
     old_name = _stored_name(SipDomain, domain.pk)
     domain.name = name
     domain.save(update_fields=["name"])
-    record(
-        request,
-        account=domain.account,
-        action=Action.RENAMED,
-        object_type=ObjectType.DOMAIN,
-        obj=domain,
-        summary=f"Renamed SIP domain {domain.domain} from “{old_name}” to “{name}”.",
-        changes={"name": [old_name, name]},
-    )
+    summary = f"Renamed SIP domain {domain.domain} from “{old_name}” to “{name}”."
+    record(request, Action.RENAMED, domain, summary, {"name": [old_name, name]})
     return domain
 
 
@@ -114,16 +100,13 @@ def domain_delete(*, request: AppRequest, domain: SipDomain) -> SipDomain:
         f"{a.credential_list.name}: {a.get_purpose_display().lower()}"
         for a in domain.attachments.select_related("credential_list")
     ]
-    record(
-        request,
-        account=domain.account,
-        action=Action.DELETED,
-        object_type=ObjectType.DOMAIN,
-        obj=domain,
-        summary=f"Deleted SIP domain {domain.domain} (“{domain.name}”)"
-        + (f" and its attachments: {', '.join(removed)}." if removed else "."),
-        changes=deleted(name=domain.name, domain=domain.domain, attachments=removed or None),
+    summary = f"Deleted SIP domain {domain.domain} (“{domain.name}”)" + (
+        f" and its attachments: {', '.join(removed)}." if removed else "."
     )
+    changes = deleted(
+        name=domain.name, domain=domain.domain, **({"attachments": removed} if removed else {})
+    )
+    record(request, Action.DELETED, domain, summary, changes)
     domain.delete()
     return domain
 
@@ -139,15 +122,8 @@ def credential_list_create(
     credential_list = CredentialList(account=account, name=name)
     credential_list.check_limits()
     save_unique(credential_list, "name", LIST_NAME_TAKEN)
-    record(
-        request,
-        account=account,
-        action=Action.CREATED,
-        object_type=ObjectType.CREDENTIAL_LIST,
-        obj=credential_list,
-        summary=f"Added credential list “{name}”.",
-        changes=created(name=name),
-    )
+    summary = f"Added credential list “{name}”."
+    record(request, Action.CREATED, credential_list, summary, created(name=name))
     return credential_list
 
 
@@ -159,15 +135,8 @@ def credential_list_rename(
     old_name = _stored_name(CredentialList, credential_list.pk)
     credential_list.name = name
     save_unique(credential_list, "name", LIST_NAME_TAKEN, update_fields=["name", "name_key"])
-    record(
-        request,
-        account=credential_list.account,
-        action=Action.RENAMED,
-        object_type=ObjectType.CREDENTIAL_LIST,
-        obj=credential_list,
-        summary=f"Renamed credential list “{old_name}” to “{name}”.",
-        changes={"name": [old_name, name]},
-    )
+    summary = f"Renamed credential list “{old_name}” to “{name}”."
+    record(request, Action.RENAMED, credential_list, summary, {"name": [old_name, name]})
     return credential_list
 
 
@@ -181,16 +150,12 @@ def credential_list_delete(*, request: AppRequest, credential_list: CredentialLi
     if domains:
         raise StillAttached(domains)
     count = credential_list.credentials.count()
-    record(
-        request,
-        account=credential_list.account,
-        action=Action.DELETED,
-        object_type=ObjectType.CREDENTIAL_LIST,
-        obj=credential_list,
-        summary=f"Deleted credential list “{credential_list.name}” "
-        f"and its {count} credential{pluralize(count)}.",
-        changes=deleted(name=credential_list.name, credentials=count),
+    summary = (
+        f"Deleted credential list “{credential_list.name}” "
+        f"and its {count} credential{pluralize(count)}."
     )
+    changes = deleted(name=credential_list.name, credentials=count)
+    record(request, Action.DELETED, credential_list, summary, changes)
     credential_list.delete()
     return count
 
@@ -208,15 +173,9 @@ def credential_create(
     credential.check_limits()
     credential.set_password(password)
     save_unique(credential, "username", USERNAME_TAKEN)
-    record(
-        request,
-        account=credential_list.account,
-        action=Action.CREATED,
-        object_type=ObjectType.CREDENTIAL,
-        obj=credential,
-        summary=f"Added SIP user “{username}” to “{credential_list.name}”.",
-        changes=created(username=username, credential_list=credential_list.name),
-    )
+    summary = f"Added SIP user “{username}” to “{credential_list.name}”."
+    changes = created(username=username, credential_list=credential_list.name)
+    record(request, Action.CREATED, credential, summary, changes)
     return credential
 
 
@@ -234,32 +193,22 @@ def credential_rotate(
         raise AlreadyRotated("The password was rotated after this form was opened.")
     credential.set_password(password)
     credential.save(update_fields=["ha1_md5", "ha1_sha256", "password_changed_at"])
-    record(
-        request,
-        account=credential.credential_list.account,
-        action=Action.PASSWORD_ROTATED,
-        object_type=ObjectType.CREDENTIAL,
-        obj=credential,
-        summary=f"Rotated the password of SIP user “{credential.username}” "
-        f"in “{credential.credential_list.name}”.",
-        # When, never what: no password or digest is recorded.
-        changes={"password_changed_at": [before.isoformat(), password_version(credential)]},
+    summary = (
+        f"Rotated the password of SIP user “{credential.username}” "
+        f"in “{credential.credential_list.name}”."
     )
+    # When, never what: no password or digest is recorded.
+    changes = {"password_changed_at": [before.isoformat(), password_version(credential)]}
+    record(request, Action.PASSWORD_ROTATED, credential, summary, changes)
     return credential
 
 
 @transaction.atomic
 def credential_delete(*, request: AppRequest, credential: Credential) -> Credential:
     credential_list = credential.credential_list
-    record(
-        request,
-        account=credential_list.account,
-        action=Action.DELETED,
-        object_type=ObjectType.CREDENTIAL,
-        obj=credential,
-        summary=f"Deleted SIP user “{credential.username}” from “{credential_list.name}”.",
-        changes=deleted(username=credential.username, credential_list=credential_list.name),
-    )
+    summary = f"Deleted SIP user “{credential.username}” from “{credential_list.name}”."
+    changes = deleted(username=credential.username, credential_list=credential_list.name)
+    record(request, Action.DELETED, credential, summary, changes)
     credential.delete()
     return credential
 
@@ -302,20 +251,12 @@ def attachment_create(
         # Another request attached the same link between validation and saving.
         raise ValidationError(already_attached(credential_list, domain, existing))
     for attachment in added:
-        record(
-            request,
-            account=domain.account,
-            action=Action.ATTACHED,
-            object_type=ObjectType.ATTACHMENT,
-            obj=attachment,
-            summary=f"Attached “{credential_list.name}” to {domain} for "
-            f"{attachment.get_purpose_display().lower()}.",
-            changes=created(
-                domain=domain.domain,
-                credential_list=credential_list.name,
-                purpose=attachment.purpose,
-            ),
+        purpose = attachment.get_purpose_display().lower()
+        summary = f"Attached “{credential_list.name}” to {domain} for {purpose}."
+        changes = created(
+            domain=domain.domain, credential_list=credential_list.name, purpose=purpose
         )
+        record(request, Action.ATTACHED, attachment, summary, changes)
     return added, existing
 
 
@@ -324,17 +265,9 @@ def attachment_delete(
     *, request: AppRequest, attachment: CredentialAttachment
 ) -> CredentialAttachment:
     domain, credential_list = attachment.domain, attachment.credential_list
-    record(
-        request,
-        account=domain.account,
-        action=Action.DETACHED,
-        object_type=ObjectType.ATTACHMENT,
-        obj=attachment,
-        summary=f"Detached “{credential_list.name}” from {domain} for "
-        f"{attachment.get_purpose_display().lower()}.",
-        changes=deleted(
-            domain=domain.domain, credential_list=credential_list.name, purpose=attachment.purpose
-        ),
-    )
+    purpose = attachment.get_purpose_display().lower()
+    summary = f"Detached “{credential_list.name}” from {domain} for {purpose}."
+    changes = deleted(domain=domain.domain, credential_list=credential_list.name, purpose=purpose)
+    record(request, Action.DETACHED, attachment, summary, changes)
     attachment.delete()
     return attachment

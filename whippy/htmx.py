@@ -57,17 +57,19 @@ def saved(
     request: AppRequest,
     url: str,
     partial: str,
-    context: Callable[[], dict[str, Any]],
-    *,
+    build: Callable[..., dict[str, Any]],
+    *args: Any,
     push: bool = True,
+    **extra: Any,
 ) -> HttpResponse:
     """The answer to a change that worked: a plain request goes back to the table's page
     (redirect after POST); an HTMX one gets the saved partial (the panel, the table out of
-    band, the message) and, when the panel closes, the table's URL in the address bar.
+    band, the message) and, when the panel closes (push), the table's URL in the address bar.
 
-    context is only built for HTMX: a redirect does not need the table.
+    The context, build(request, *args, **extra), is only built for HTMX: a redirect does not
+    need the table.
     """
     if not request.htmx:
         return redirect(url)
-    response = TemplateResponse(request, partial, context())
+    response = TemplateResponse(request, partial, build(request, *args, **extra))
     return push_url(response, url) if push else response

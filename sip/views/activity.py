@@ -7,25 +7,13 @@ from django.http import HttpResponse
 from accounts.access import get_account
 from accounts.decorators import page_view
 from accounts.models import Activity
+from sip import tables
 from sip.tabs import tab_url
 from sip.views.common import account_context
 from whippy.htmx import AppRequest, render_page
-from whippy.tables import Column, Table, TableSpec, register, table_partial
+from whippy.tables import Table, table_partial
 
 ACTIVITY = "sip/activity_list.html"
-TABLE = register(
-    TableSpec(
-        "sip:activity-list",
-        "activity-table",
-        [
-            Column("created", "When", "created_at"),
-            Column("actor", "Who", "actor_name"),
-            Column("what", "What", "object_type"),
-            Column("change", "Change"),
-        ],
-        search=["summary", "actor_name"],
-    )
-)
 
 
 @page_view
@@ -39,7 +27,7 @@ def activity_list(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
         object_type = ""
     path = tab_url("sip:activity-list", account)
     extra = {"type": object_type} if object_type else {}
-    table = Table(request, TABLE, records, path=path, extra=extra)
+    table = Table(request, tables.ACTIVITY, records, path=path, extra=extra)
     context = {
         **account_context(membership, account, "activity"),
         "table": table,

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from accounts.access import get_account, require_change
 from accounts.decorators import form_view, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import services
+from sip import services, tables
 from sip.forms import AttachmentForm
 from sip.models import (
     Credential,
@@ -27,27 +27,11 @@ from sip.tabs import tab_url
 from sip.views.common import account_context
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+from whippy.tables import Table, table_partial
 
 ATTACHMENTS = "sip/attachment_list.html"
+SAVED = f"{ATTACHMENTS}#attachment-saved"
 PREREQUISITES = "Create a SIP domain and a credential list before adding an attachment."
-TABLE = register(
-    TableSpec(
-        "sip:attachment-list",
-        "attachment-table",
-        [
-            Column("domain", "Domain", "domain__domain"),
-            Column("list", "Credential list", "credential_list__name"),
-            Column("purpose", "Authenticates", "purpose"),
-            Column("created", "Created", "created_at"),
-        ],
-        search=["domain__domain", "credential_list__name"],
-        links={
-            "list": RowLink("sip:credentiallist-detail", "{lists}{row.credential_list_id}/"),
-            "delete": RowLink("sip:attachment-delete", "{path}{row.pk}/delete/"),
-        },
-    )
-)
 
 
 def attachments_context(
@@ -58,7 +42,9 @@ def attachments_context(
         "domain", "credential_list"
     )
     path = tab_url("sip:attachment-list", account)
-    table = Table(request, TABLE, attachments, path=path, bases={"lists": context["lists_url"]})
+    table = Table(
+        request, tables.ATTACHMENTS, attachments, path=path, bases={"lists": context["lists_url"]}
+    )
     # SIP users per list, for this page's lists only: one grouped query.
     counts = dict(
         Credential.objects.filter(
@@ -124,15 +110,10 @@ def attachment_create(request: AppRequest, org_slug: str, account_id: int) -> Ht
         )
         if result is not None:
             messages.success(request, attached_message(*result))
-            blank = AttachmentForm(account=account)
+            url = tab_url("sip:attachment-list", account)
+            blank = {"form": AttachmentForm(account=account), "slot": "create"}
             return saved(
-                request,
-                tab_url("sip:attachment-list", account),
-                f"{ATTACHMENTS}#attachment-saved",
-                lambda: attachments_context(
-                    request, membership, account, form=blank, slot="create"
-                ),
-                push=False,
+                request, url, SAVED, attachments_context, membership, account, **blank, push=False
             )
     return render_page(request, ATTACHMENTS, "attachment-form", context)
 
@@ -156,12 +137,8 @@ def attachment_delete(
             f"“{attachment.credential_list.name}” no longer authenticates "
             f"{attachment.get_purpose_display().lower()} on {attachment.domain.domain}.",
         )
-        return saved(
-            request,
-            tab_url("sip:attachment-list", account),
-            f"{ATTACHMENTS}#attachment-saved",
-            lambda: attachments_context(request, membership, account),
-        )
+        url = tab_url("sip:attachment-list", account)
+        return saved(request, url, SAVED, attachments_context, membership, account)
     other_purposes = CredentialAttachment.objects.filter(
         domain=attachment.domain, credential_list=attachment.credential_list
     ).exclude(pk=attachment.pk)

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from accounts.access import get_account, require_change
 from accounts.decorators import form_view, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import services
+from sip import services, tables
 from sip.forms import CredentialListForm
 from sip.models import Credential, CredentialAttachment, CredentialList
 from sip.services import attached_domains
@@ -20,27 +20,10 @@ from sip.views.common import account_context, get_list
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+from whippy.tables import Table, table_partial
 
 LISTS = "sip/credentiallist_list.html"
-TABLE = register(
-    TableSpec(
-        "sip:credentiallist-list",
-        "list-table",
-        [
-            Column("name", "Name", "name"),
-            Column("credentials", "Credentials", "credential_count", numeric=True),
-            Column("attached", "Attached to", "attached_domain_count"),
-            Column("created", "Created", "created_at"),
-        ],
-        search=["name"],
-        links={
-            "open": RowLink("sip:credentiallist-detail", "{path}{row.pk}/"),
-            "edit": RowLink("sip:credentiallist-update", "{path}{row.pk}/edit/"),
-            "delete": RowLink("sip:credentiallist-delete", "{path}{row.pk}/delete/"),
-        },
-    )
-)
+SAVED = f"{LISTS}#list-saved"
 
 
 def lists_of(account: ProviderAccount) -> QuerySet[CredentialList]:
@@ -55,7 +38,7 @@ def lists_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
     path = tab_url("sip:credentiallist-list", account)
-    table = Table(request, TABLE, lists_of(account), path=path)
+    table = Table(request, tables.LISTS, lists_of(account), path=path)
     for credential_list in table.rows:
         credential_list.attached_domains = attached_domains(credential_list)
         credential_list.attached_names = ", ".join(
@@ -67,17 +50,6 @@ def lists_context(
         "lists": table.rows,
         **extra,
     }
-
-
-def changed(request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any):
-    """After a change: back to the tab (plain), or the saved partial (HTMX)."""
-    return saved(
-        request,
-        tab_url("sip:credentiallist-list", account),
-        f"{LISTS}#list-saved",
-        lambda: lists_context(request, membership, account, **extra),
-        push=not extra,  # a create keeps its form open for the next entry
-    )
 
 
 @page_view
@@ -102,7 +74,11 @@ def credential_list_create(request: AppRequest, org_slug: str, account_id: int) 
         if created is not None:
             messages.success(request, f"Credential list “{created.name}” added.")
             blank = CredentialListForm(instance=CredentialList(account=account))
-            return changed(request, membership, account, form=blank, slot="create")
+            url = tab_url("sip:credentiallist-list", account)
+            context = {"form": blank, "slot": "create"}
+            return saved(
+                request, url, SAVED, lists_context, membership, account, **context, push=False
+            )
     context = lists_context(request, membership, account, form=form, slot="create")
     return render_page(request, LISTS, "list-form", context)
 
@@ -125,7 +101,8 @@ def credential_list_update(
         )
         if renamed is not None:
             messages.success(request, f"Credential list renamed to “{renamed.name}”.")
-            return changed(request, membership, account)
+            url = tab_url("sip:credentiallist-list", account)
+            return saved(request, url, SAVED, lists_context, membership, account)
     context = lists_context(
         request, membership, account, form=form, slot="update", target=credential_list
     )
@@ -147,7 +124,8 @@ def credential_list_delete(
             domains = refusal.domains  # attached by another request since the page was read
         else:
             messages.success(request, f"Credential list “{credential_list.name}” deleted.")
-            return changed(request, membership, account)
+            url = tab_url("sip:credentiallist-list", account)
+            return saved(request, url, SAVED, lists_context, membership, account)
     # A refusal links each attachment to its own Detach.
     blocking = credential_list.attachments.select_related("domain")
     context = lists_context(

@@ -19,32 +19,16 @@ from accounts.access import get_account, require_change
 from accounts.activity import Action, ObjectType
 from accounts.decorators import form_view, page_view
 from accounts.models import Activity, Membership, ProviderAccount
-from sip import services
+from sip import services, tables
 from sip.forms import CredentialForm, RotatePasswordForm
 from sip.models import Credential, CredentialList, password_version
 from sip.services import attached_domains
 from sip.views.common import account_context, get_list
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+from whippy.tables import Table, table_partial
 
 LIST_PAGE = "sip/credentiallist_detail.html"
-TABLE = register(
-    TableSpec(
-        "sip:credentiallist-detail",
-        "credential-table",
-        [
-            Column("username", "Username", "username"),
-            Column("created", "Created", "created_at"),
-            Column("changed", "Password last changed", "password_changed_at"),
-        ],
-        search=["username"],
-        links={
-            "rotate": RowLink("sip:credential-rotate", "{path}credentials/{row.pk}/password/"),
-            "delete": RowLink("sip:credential-delete", "{path}credentials/{row.pk}/delete/"),
-        },
-    )
-)
 
 
 def list_url(account: ProviderAccount, credential_list: CredentialList) -> str:
@@ -60,7 +44,7 @@ def list_page_context(
 ) -> dict[str, Any]:
     account = credential_list.account
     path = list_url(account, credential_list)
-    table = Table(request, TABLE, credential_list.credentials.all(), path=path)
+    table = Table(request, tables.CREDENTIALS, credential_list.credentials.all(), path=path)
     return {
         **account_context(membership, account, "credential-lists"),
         "credential_list": credential_list,
@@ -190,11 +174,14 @@ def credential_delete(
     if request.method == "POST":
         services.credential_delete(request=request, credential=credential)
         messages.success(request, f"SIP user “{credential.username}” deleted.")
+        url = list_url(credential_list.account, credential_list)
         return saved(
             request,
-            list_url(credential_list.account, credential_list),
+            url,
             f"{LIST_PAGE}#credential-saved",
-            lambda: list_page_context(request, membership, credential_list),
+            list_page_context,
+            membership,
+            credential_list,
         )
     attachments = credential_list.attachments.select_related("domain")
     context = list_page_context(

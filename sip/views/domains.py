@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from accounts.access import get_account, require_change
 from accounts.decorators import form_view, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import services
+from sip import services, tables
 from sip.forms import SipDomainForm, SipDomainRenameForm
 from sip.models import CredentialAttachment, SipDomain
 from sip.tabs import tab_url
@@ -20,25 +20,10 @@ from sip.views.common import account_context
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+from whippy.tables import Table, table_partial
 
 DOMAINS = "sip/domain_list.html"
-TABLE = register(
-    TableSpec(
-        "sip:domain-list",
-        "domain-table",
-        [
-            Column("name", "Name", "name"),
-            Column("domain", "Domain", "domain"),
-            Column("created", "Created", "created_at"),
-        ],
-        search=["name", "domain"],
-        links={
-            "edit": RowLink("sip:domain-update", "{path}{row.pk}/edit/"),
-            "delete": RowLink("sip:domain-delete", "{path}{row.pk}/delete/"),
-        },
-    )
-)
+SAVED = f"{DOMAINS}#domain-saved"
 
 
 def domains_of(account: ProviderAccount) -> QuerySet[SipDomain]:
@@ -51,7 +36,7 @@ def domains_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
     path = tab_url("sip:domain-list", account)
-    table = Table(request, TABLE, domains_of(account), path=path)
+    table = Table(request, tables.DOMAINS, domains_of(account), path=path)
     return {
         **account_context(membership, account, "domains"),
         "table": table,
@@ -90,12 +75,10 @@ def domain_create(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
             messages.success(request, f"SIP domain “{domain.name}” added: {domain.domain}")
             # Ready for the next entry: a blank form, the table updated out of band.
             blank = SipDomainForm(instance=SipDomain(account=account))
+            url = tab_url("sip:domain-list", account)
+            context = {"form": blank, "slot": "create"}
             return saved(
-                request,
-                tab_url("sip:domain-list", account),
-                f"{DOMAINS}#domain-saved",
-                lambda: domains_context(request, membership, account, form=blank, slot="create"),
-                push=False,
+                request, url, SAVED, domains_context, membership, account, **context, push=False
             )
     context = domains_context(request, membership, account, form=form, slot="create")
     return render_page(request, DOMAINS, "domain-form", context)
@@ -110,12 +93,8 @@ def domain_update(
     if form.is_valid():
         services.domain_rename(request=request, domain=domain, name=form.cleaned_data["name"])
         messages.success(request, f"SIP domain renamed to “{domain.name}”.")
-        return saved(
-            request,
-            tab_url("sip:domain-list", account),
-            f"{DOMAINS}#domain-saved",
-            lambda: domains_context(request, membership, account),
-        )
+        url = tab_url("sip:domain-list", account)
+        return saved(request, url, SAVED, domains_context, membership, account)
     context = domains_context(request, membership, account, form=form, slot="update", target=domain)
     return render_page(request, DOMAINS, "domain-form", context)
 
@@ -128,12 +107,8 @@ def domain_delete(
     if request.method == "POST":
         services.domain_delete(request=request, domain=domain)
         messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
-        return saved(
-            request,
-            tab_url("sip:domain-list", account),
-            f"{DOMAINS}#domain-saved",
-            lambda: domains_context(request, membership, account),
-        )
+        url = tab_url("sip:domain-list", account)
+        return saved(request, url, SAVED, domains_context, membership, account)
     attachments = domain.attachments.select_related("credential_list").order_by(
         "credential_list__name", "purpose"
     )

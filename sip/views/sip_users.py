@@ -15,31 +15,16 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.access import get_account
 from accounts.decorators import login_required, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import password_checks
+from sip import password_checks, tables
 from sip.diagnosis import check_connection
 from sip.forms import ConnectionCheckForm
 from sip.models import Credential, CredentialAttachment
 from sip.tabs import tab_url
 from sip.views.common import account_context
 from whippy.htmx import AppRequest, render_page
-from whippy.tables import Column, RowLink, Table, TableSpec, register, table_partial
+from whippy.tables import Table, table_partial
 
 SIP_USERS = "sip/sip_user_list.html"
-TABLE = register(
-    TableSpec(
-        "sip:sip-user-list",
-        "sip-user-table",
-        [
-            Column("username", "Username", "username"),
-            Column("list", "Credential list", "credential_list__name"),
-            Column("calls", "Calls on"),
-            Column("registrations", "Registrations on"),
-            Column("created", "Created", "created_at"),
-        ],
-        search=["username"],
-        links={"list": RowLink("sip:credentiallist-detail", "{lists}{row.credential_list_id}/")},
-    )
-)
 
 
 def where_they_authenticate(credentials: list[Credential]) -> None:
@@ -68,7 +53,9 @@ def sip_users_context(
     context = account_context(membership, account, "sip-users")
     credentials = Credential.objects.filter(account=account).select_related("credential_list")
     path = tab_url("sip:sip-user-list", account)
-    table = Table(request, TABLE, credentials, path=path, bases={"lists": context["lists_url"]})
+    table = Table(
+        request, tables.SIP_USERS, credentials, path=path, bases={"lists": context["lists_url"]}
+    )
     where_they_authenticate(table.rows)
     return {
         **context,

@@ -89,8 +89,25 @@ def test_every_kind_of_change_writes_one_record(admin_client, account):
         ("alice", "domain", "deleted", "Deleted SIP domain hq.sip.twilio.com (“Head office”)."),
         ("alice", "account", "deleted", "Deleted account “Twilio main”."),
     ]
-    renamed = Activity.objects.get(action="renamed", object_type="domain")
-    assert renamed.changes == {"name": ["HQ", "Head office"]}
+    # Every record holds the values it changed, [before, after]: None where there was nothing.
+    changes = [r.changes for r in Activity.objects.order_by("created_at", "id")]
+    rotated = changes.pop(5)
+    before, after = rotated.pop("password_changed_at")
+    assert rotated == {} and before < after  # when, never what
+    list_and_domain = {"credential_list": "Desk phones", "domain": "hq.sip.twilio.com"}
+    assert changes == [
+        {"name": [None, "HQ"], "domain": [None, "hq.sip.twilio.com"]},
+        {"name": ["HQ", "Head office"]},
+        {"name": [None, "Phones"]},
+        {"name": ["Phones", "Desk phones"]},
+        {"username": [None, "desk"], "credential_list": [None, "Desk phones"]},
+        {key: [None, value] for key, value in {**list_and_domain, "purpose": "calls"}.items()},
+        {key: [value, None] for key, value in {**list_and_domain, "purpose": "calls"}.items()},
+        {"username": ["desk", None], "credential_list": ["Desk phones", None]},
+        {"name": ["Desk phones", None], "credentials": [0, None]},
+        {"name": ["Head office", None], "domain": ["hq.sip.twilio.com", None]},
+        {"name": ["Twilio main", None], "provider": ["twilio", None]},
+    ]
     # Records survive the deletion of their objects, and of the account.
     assert Activity.objects.filter(account__isnull=True).count() == 12
     every = " ".join(f"{r.summary} {r.changes} {r.object_repr}" for r in Activity.objects.all())
