@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts import services, tables
+from accounts import services
 from accounts.access import get_membership, require_change
 from accounts.decorators import form_view, login_required, page_view
 from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
@@ -17,6 +17,7 @@ from accounts.models import Activity, Membership, ProviderAccount
 from accounts.services import joined_counts
 from sip.models import CredentialList, SipDomain
 from sip.review import cached_reviews
+from whippy import registry
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
@@ -34,7 +35,7 @@ def accounts_of(membership: Membership) -> QuerySet[ProviderAccount]:
 
 
 def _context(request: AppRequest, membership: Membership, **extra: Any) -> dict[str, Any]:
-    table = Table(request, tables.ACCOUNTS, accounts_of(membership), path=_list_url(membership))
+    table = Table(request, registry.ACCOUNTS, accounts_of(membership), path=_list_url(membership))
     for account in table.rows:
         account.organization = membership.organization
     # Each account's setup review warnings, for this page of accounts at once.
@@ -100,13 +101,8 @@ def account_create(request: AppRequest, org_slug: str) -> HttpResponse:
     blank = ProviderAccount(organization=membership.organization)
     form = ProviderAccountForm(form_data(request), instance=blank)
     if form.is_valid():
-        account = save_or_error(
-            form,
-            services.account_create,
-            request=request,
-            organization=membership.organization,
-            **form.cleaned_data,
-        )
+        data = {"request": request, "organization": membership.organization, **form.cleaned_data}
+        account = save_or_error(form, services.account_create, **data)
         if account is not None:
             messages.success(request, f"Account “{account.name}” added.")
             fresh = ProviderAccountForm(
@@ -125,13 +121,8 @@ def account_update(request: AppRequest, org_slug: str, account_id: int) -> HttpR
     membership, account = get_account_to_change(request, org_slug, account_id)
     form = ProviderAccountRenameForm(form_data(request), instance=account)
     if form.is_valid():
-        renamed = save_or_error(
-            form,
-            services.account_rename,
-            request=request,
-            account=account,
-            name=form.cleaned_data["name"],
-        )
+        data = {"request": request, "account": account, **form.cleaned_data}
+        renamed = save_or_error(form, services.account_rename, **data)
         if renamed is not None:
             messages.success(request, f"Account renamed to “{renamed.name}”.")
             return saved(request, _list_url(membership), SAVED, _context, membership)
@@ -206,7 +197,7 @@ def activity_list(request: AppRequest, org_slug: str) -> HttpResponse:
         object_type = ""
     table = Table(
         request,
-        tables.ACTIVITY,
+        registry.ORG_ACTIVITY,
         records,
         path=reverse("org-activity", args=[membership.organization.slug]),
         bases={"accounts": _list_url(membership)},

@@ -194,7 +194,7 @@ def page_path(url_name: str, ids: dict) -> str:
 
 
 def scenarios(ids: dict) -> list[Scenario]:
-    from whippy.tables import all_tables
+    from whippy.registry import TABLES
 
     account = f"/o/bench/accounts/{ids['account']}"
     htmx = {"HX-Request": "true"}
@@ -211,7 +211,7 @@ def scenarios(ids: dict) -> list[Scenario]:
             "admin-lists",
         ),
     ]
-    tables = all_tables()
+    tables = TABLES
     missing = set(tables) - set(TABLE_PAGES) - set(NOT_MEASURED)
     if missing:
         raise SystemExit(f"Tables without a benchmark entry (TABLE_PAGES): {sorted(missing)}")

@@ -11,7 +11,7 @@ from django.urls import resolve
 from sip.review import review_accounts
 from sip.tabs import REVIEWED, TABS
 from tests.test_authorization_matrix import EXPECTATIONS, READ, url_for
-from whippy.tables import all_tables
+from whippy.registry import TABLES
 
 # Pages that read but have no table: the tabs' own refresh (a fragment of the page).
 WITHOUT_TABLE = {"sip:account-nav"}
@@ -26,12 +26,12 @@ def test_every_tab_is_an_account_page_with_a_table():
     ]
     # Every list page of an account is a tab: a new one cannot be left out of the strip.
     assert {tab.url_name for tab in TABS} == account_lists
-    assert {tab.url_name for tab in TABS} <= set(all_tables())
+    assert {tab.url_name for tab in TABS} <= set(TABLES)
 
 
 def test_every_read_page_but_the_tabs_refresh_has_a_registered_table():
     read_pages = {name for name, kind in EXPECTATIONS.items() if kind == READ}
-    assert set(all_tables()) == read_pages - WITHOUT_TABLE
+    assert set(TABLES) == read_pages - WITHOUT_TABLE
 
 
 def test_the_tab_strip_shows_every_tab_in_order_and_marks_the_current_one(admin_client, world):
@@ -62,7 +62,7 @@ def test_every_row_link_resolves_to_the_view_it_names(admin_client, world, domai
         f"/o/acme/accounts/{world['account_id']}/domains/{domain.pk}/edit/", {"name": "Renamed"}
     )
     checked = set()
-    for name, spec in all_tables().items():
+    for name, spec in TABLES.items():
         response = admin_client.get(url_for(name, world))
         table = response.context["table"]
         assert table.spec is spec
@@ -77,5 +77,5 @@ def test_every_row_link_resolves_to_the_view_it_names(admin_client, world, domai
                 field = re.search(r"\{row\.(\w+)\}", link.template).group(1)
                 assert list(match.kwargs.values())[-1] == getattr(row, field), (name, key)
                 checked.add((name, key))
-    assert checked == {(n, k) for n, s in all_tables().items() for k in s.links}
+    assert checked == {(n, k) for n, s in TABLES.items() for k in s.links}
     assert len(checked) >= 12

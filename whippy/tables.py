@@ -17,7 +17,6 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.urls import get_resolver
 
 PER_PAGE = 50
 _DIGITS = re.compile(r"[0-9]{1,12}")
@@ -44,28 +43,13 @@ class RowLink:
 @dataclass(frozen=True)
 class TableSpec:
     """One table of the app: the page it is on (url_name), the element its swaps target, its
-    columns, what its search looks in and its rows' links. The app's tables are registered
-    (register()), for the tests and the benchmark to walk."""
+    columns, what its search looks in and its rows' links. The app's are in whippy/registry.py."""
 
     url_name: str
     target: str
     columns: list[Column]
     search: list[str]
     links: dict[str, RowLink] = field(default_factory=dict)
-
-
-TABLES: dict[str, TableSpec] = {}
-
-
-def register(spec: TableSpec) -> TableSpec:
-    TABLES[spec.url_name] = spec
-    return spec
-
-
-def all_tables() -> dict[str, TableSpec]:
-    """Every table, once every view module is imported (through the URL conf)."""
-    get_resolver().url_patterns  # noqa: B018 - imports the views, which register their tables
-    return TABLES
 
 
 class TableForm(forms.Form):

@@ -7,11 +7,10 @@ from django.http import HttpResponse
 from accounts.access import get_account
 from accounts.decorators import page_view
 from accounts.models import Activity
-from sip import tables
-from sip.tabs import tab_url
-from sip.views.common import account_context
+from sip.views.common import account_context, tab_table
+from whippy import registry
 from whippy.htmx import AppRequest, render_page
-from whippy.tables import Table, table_partial
+from whippy.tables import table_partial
 
 ACTIVITY = "sip/activity_list.html"
 
@@ -25,9 +24,8 @@ def activity_list(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
         records = records.filter(object_type=object_type)
     else:
         object_type = ""
-    path = tab_url("sip:activity-list", account)
     extra = {"type": object_type} if object_type else {}
-    table = Table(request, tables.ACTIVITY, records, path=path, extra=extra)
+    table = tab_table(request, registry.ACTIVITY, records, account, extra=extra)
     context = {
         **account_context(membership, account, "activity"),
         "table": table,

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from accounts.access import get_account, require_change
 from accounts.decorators import form_view, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import services, tables
+from sip import services
 from sip.forms import AttachmentForm
 from sip.models import (
     Credential,
@@ -24,10 +24,11 @@ from sip.models import (
     joined,
 )
 from sip.tabs import tab_url
-from sip.views.common import account_context
+from sip.views.common import account_context, tab_table
+from whippy import registry
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Table, table_partial
+from whippy.tables import table_partial
 
 ATTACHMENTS = "sip/attachment_list.html"
 SAVED = f"{ATTACHMENTS}#attachment-saved"
@@ -41,10 +42,7 @@ def attachments_context(
     attachments = CredentialAttachment.objects.filter(domain__account=account).select_related(
         "domain", "credential_list"
     )
-    path = tab_url("sip:attachment-list", account)
-    table = Table(
-        request, tables.ATTACHMENTS, attachments, path=path, bases={"lists": context["lists_url"]}
-    )
+    table = tab_table(request, registry.ATTACHMENTS, attachments, account)
     # SIP users per list, for this page's lists only: one grouped query.
     counts = dict(
         Credential.objects.filter(
@@ -100,14 +98,8 @@ def attachment_create(request: AppRequest, org_slug: str, account_id: int) -> Ht
     if context["has_domains"] and context["has_lists"] and form.is_valid():
         domain, credential_list = form.cleaned_data["domain"], form.cleaned_data["credential_list"]
         domain.account = credential_list.account = account  # the instance the service bumps
-        result = save_or_error(
-            form,
-            services.attachment_create,
-            request=request,
-            domain=domain,
-            credential_list=credential_list,
-            purposes=form.purposes(),
-        )
+        data = {"domain": domain, "credential_list": credential_list, "purposes": form.purposes()}
+        result = save_or_error(form, services.attachment_create, request=request, **data)
         if result is not None:
             messages.success(request, attached_message(*result))
             url = tab_url("sip:attachment-list", account)

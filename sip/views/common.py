@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from sip.models import CredentialList
 from sip.review import cached_review
 from sip.tabs import KEYS, TabStrip, tab_url
 from whippy.htmx import AppRequest
+from whippy.tables import Table, TableSpec
 
 
 def account_context(membership: Membership, account: ProviderAccount, tab: str) -> dict[str, Any]:
@@ -33,6 +35,14 @@ def account_context(membership: Membership, account: ProviderAccount, tab: str) 
         "slot": None,
         "review": review,
     }
+
+
+def tab_table(
+    request: AppRequest, spec: TableSpec, rows: QuerySet, account: ProviderAccount, **options: Any
+) -> Table:
+    """A tab's table, at the tab's own URL; its row links may lead to a credential list."""
+    bases = {"lists": tab_url("sip:credentiallist-list", account)}
+    return Table(request, spec, rows, path=tab_url(spec.url_name, account), bases=bases, **options)
 
 
 def get_list(account: ProviderAccount, list_id: int) -> CredentialList:

@@ -11,16 +11,17 @@ from django.http import HttpResponse
 from accounts.access import get_account, require_change
 from accounts.decorators import form_view, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import services, tables
+from sip import services
 from sip.forms import CredentialListForm
 from sip.models import Credential, CredentialAttachment, CredentialList
 from sip.services import attached_domains
 from sip.tabs import tab_url
-from sip.views.common import account_context, get_list
+from sip.views.common import account_context, get_list, tab_table
+from whippy import registry
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Table, table_partial
+from whippy.tables import table_partial
 
 LISTS = "sip/credentiallist_list.html"
 SAVED = f"{LISTS}#list-saved"
@@ -37,8 +38,7 @@ def lists_of(account: ProviderAccount) -> QuerySet[CredentialList]:
 def lists_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    path = tab_url("sip:credentiallist-list", account)
-    table = Table(request, tables.LISTS, lists_of(account), path=path)
+    table = tab_table(request, registry.LISTS, lists_of(account), account)
     for credential_list in table.rows:
         credential_list.attached_domains = attached_domains(credential_list)
         credential_list.attached_names = ", ".join(
@@ -64,13 +64,8 @@ def credential_list_create(request: AppRequest, org_slug: str, account_id: int) 
     membership, account = get_account(request, org_slug, account_id, admin=True)
     form = CredentialListForm(form_data(request), instance=CredentialList(account=account))
     if form.is_valid():
-        created = save_or_error(
-            form,
-            services.credential_list_create,
-            request=request,
-            account=account,
-            name=form.cleaned_data["name"],
-        )
+        data = {"request": request, "account": account, **form.cleaned_data}
+        created = save_or_error(form, services.credential_list_create, **data)
         if created is not None:
             messages.success(request, f"Credential list “{created.name}” added.")
             blank = CredentialListForm(instance=CredentialList(account=account))
@@ -92,13 +87,8 @@ def credential_list_update(
     require_change(request, membership)  # after the lookup: a foreign id is a 404
     form = CredentialListForm(form_data(request), instance=credential_list)
     if form.is_valid():
-        renamed = save_or_error(
-            form,
-            services.credential_list_rename,
-            request=request,
-            credential_list=credential_list,
-            name=form.cleaned_data["name"],
-        )
+        data = {"request": request, "credential_list": credential_list, **form.cleaned_data}
+        renamed = save_or_error(form, services.credential_list_rename, **data)
         if renamed is not None:
             messages.success(request, f"Credential list renamed to “{renamed.name}”.")
             url = tab_url("sip:credentiallist-list", account)

@@ -19,11 +19,12 @@ from accounts.access import get_account, require_change
 from accounts.activity import Action, ObjectType
 from accounts.decorators import form_view, page_view
 from accounts.models import Activity, Membership, ProviderAccount
-from sip import services, tables
+from sip import services
 from sip.forms import CredentialForm, RotatePasswordForm
 from sip.models import Credential, CredentialList, password_version
 from sip.services import attached_domains
 from sip.views.common import account_context, get_list
+from whippy import registry
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
 from whippy.tables import Table, table_partial
@@ -44,7 +45,7 @@ def list_page_context(
 ) -> dict[str, Any]:
     account = credential_list.account
     path = list_url(account, credential_list)
-    table = Table(request, tables.CREDENTIALS, credential_list.credentials.all(), path=path)
+    table = Table(request, registry.CREDENTIALS, credential_list.credentials.all(), path=path)
     return {
         **account_context(membership, account, "credential-lists"),
         "credential_list": credential_list,
@@ -88,14 +89,9 @@ def credential_create(
     context = {"form": form, "slot": "create"}
     if form.is_valid():
         password = form.cleaned_data["password"]
-        credential = save_or_error(
-            form,
-            services.credential_create,
-            request=request,
-            credential_list=credential_list,
-            username=form.cleaned_data["username"],
-            password=password,
-        )
+        data = {"credential_list": credential_list, "password": password}
+        data["username"] = form.cleaned_data["username"]
+        credential = save_or_error(form, services.credential_create, request=request, **data)
         if credential is not None:
             messages.success(
                 request, f"SIP user “{credential.username}” added to “{credential_list.name}”."

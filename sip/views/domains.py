@@ -12,15 +12,16 @@ from django.shortcuts import get_object_or_404
 from accounts.access import get_account, require_change
 from accounts.decorators import form_view, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import services, tables
+from sip import services
 from sip.forms import SipDomainForm, SipDomainRenameForm
 from sip.models import CredentialAttachment, SipDomain
 from sip.tabs import tab_url
-from sip.views.common import account_context
+from sip.views.common import account_context, tab_table
+from whippy import registry
 from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Table, table_partial
+from whippy.tables import table_partial
 
 DOMAINS = "sip/domain_list.html"
 SAVED = f"{DOMAINS}#domain-saved"
@@ -35,8 +36,7 @@ def domains_of(account: ProviderAccount) -> QuerySet[SipDomain]:
 def domains_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    path = tab_url("sip:domain-list", account)
-    table = Table(request, tables.DOMAINS, domains_of(account), path=path)
+    table = tab_table(request, registry.DOMAINS, domains_of(account), account)
     return {
         **account_context(membership, account, "domains"),
         "table": table,
@@ -68,9 +68,8 @@ def domain_create(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
     membership, account = get_account(request, org_slug, account_id, admin=True)
     form = SipDomainForm(form_data(request), instance=SipDomain(account=account))
     if form.is_valid():
-        domain = save_or_error(
-            form, services.domain_create, request=request, account=account, **form.cleaned_data
-        )
+        data = {"request": request, "account": account, **form.cleaned_data}
+        domain = save_or_error(form, services.domain_create, **data)
         if domain is not None:
             messages.success(request, f"SIP domain “{domain.name}” added: {domain.domain}")
             # Ready for the next entry: a blank form, the table updated out of band.

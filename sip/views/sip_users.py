@@ -15,14 +15,15 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.access import get_account
 from accounts.decorators import login_required, page_view
 from accounts.models import Membership, ProviderAccount
-from sip import password_checks, tables
+from sip import password_checks
 from sip.diagnosis import check_connection
 from sip.forms import ConnectionCheckForm
 from sip.models import Credential, CredentialAttachment
 from sip.tabs import tab_url
-from sip.views.common import account_context
+from sip.views.common import account_context, tab_table
+from whippy import registry
 from whippy.htmx import AppRequest, render_page
-from whippy.tables import Table, table_partial
+from whippy.tables import table_partial
 
 SIP_USERS = "sip/sip_user_list.html"
 
@@ -52,10 +53,7 @@ def sip_users_context(
 ) -> dict[str, Any]:
     context = account_context(membership, account, "sip-users")
     credentials = Credential.objects.filter(account=account).select_related("credential_list")
-    path = tab_url("sip:sip-user-list", account)
-    table = Table(
-        request, tables.SIP_USERS, credentials, path=path, bases={"lists": context["lists_url"]}
-    )
+    table = tab_table(request, registry.SIP_USERS, credentials, account)
     where_they_authenticate(table.rows)
     return {
         **context,
