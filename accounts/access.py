@@ -10,15 +10,16 @@ from __future__ import annotations
 import zoneinfo
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.limits import check_write_rate
 from accounts.models import Membership, ProviderAccount
+from whippy.htmx import AppRequest
 
 
-def get_membership(request: HttpRequest, org_slug: str, *, admin: bool = False) -> Membership:
+def get_membership(request: AppRequest, org_slug: str, *, admin: bool = False) -> Membership:
     # All of the user's memberships in one query: the top bar's organization switcher needs
     # them too (accounts.context_processors.organization).
     memberships = list(
@@ -29,8 +30,8 @@ def get_membership(request: HttpRequest, org_slug: str, *, admin: bool = False) 
     membership = next((m for m in memberships if m.organization.slug == org_slug), None)
     if membership is None:
         raise Http404("No such organization.")
-    request.membership = membership  # type: ignore[attr-defined]
-    request.memberships = memberships  # type: ignore[attr-defined]
+    request.membership = membership
+    request.memberships = memberships
     timezone.activate(zoneinfo.ZoneInfo(membership.organization.time_zone))
     if admin:
         require_change(request, membership)
@@ -42,7 +43,7 @@ def require_admin(membership: Membership) -> None:
         raise PermissionDenied("Support staff can view this setup but not change it.")
 
 
-def require_change(request: HttpRequest, membership: Membership) -> None:
+def require_change(request: AppRequest, membership: Membership) -> None:
     """For a view that changes something: the role, then (for a POST) the rate of changes.
 
     Views that act on an object call this after looking the object up, so that another
@@ -54,7 +55,7 @@ def require_change(request: HttpRequest, membership: Membership) -> None:
 
 
 def get_account(
-    request: HttpRequest, org_slug: str, account_id: int, *, admin: bool = False
+    request: AppRequest, org_slug: str, account_id: int, *, admin: bool = False
 ) -> tuple[Membership, ProviderAccount]:
     membership = get_membership(request, org_slug)
     account = get_object_or_404(

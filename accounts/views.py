@@ -91,7 +91,7 @@ def home(request: AppRequest) -> HttpResponse:
 def account_list(request: AppRequest, org_slug: str) -> HttpResponse:
     membership = get_membership(request, org_slug)
     request.session["last_org"] = org_slug
-    partial = table_partial(request, "account-table", "main-content")
+    partial = table_partial(request, registry.ACCOUNTS.target, "main-content")
     return render_page(request, TEMPLATE, partial, _context(request, membership))
 
 
@@ -218,5 +218,5 @@ def activity_list(request: AppRequest, org_slug: str) -> HttpResponse:
         "object_type": object_type,
         "object_types": Activity.ObjectType.choices,
     }
-    partial = table_partial(request, "activity-table", "main-content")
+    partial = table_partial(request, registry.ORG_ACTIVITY.target, "main-content")
     return render_page(request, ACTIVITY, partial, context)

@@ -33,5 +33,5 @@ def activity_list(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
         "object_type": object_type,
         "object_types": Activity.ObjectType.choices,
     }
-    partial = table_partial(request, "activity-table", "tab-area")
+    partial = table_partial(request, registry.ACTIVITY.target, "tab-area")
     return render_page(request, ACTIVITY, partial, context)

@@ -69,7 +69,7 @@ def attachments_context(
 def attachment_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
     context = attachments_context(request, membership, account)
-    partial = table_partial(request, "attachment-table", "tab-area")
+    partial = table_partial(request, registry.ATTACHMENTS.target, "tab-area")
     return render_page(request, ATTACHMENTS, partial, context)
 
 

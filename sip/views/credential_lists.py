@@ -56,7 +56,9 @@ def lists_context(
 def credential_list_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
     context = lists_context(request, membership, account)
-    return render_page(request, LISTS, table_partial(request, "list-table", "tab-area"), context)
+    return render_page(
+        request, LISTS, table_partial(request, registry.LISTS.target, "tab-area"), context
+    )
 
 
 @form_view

@@ -72,7 +72,7 @@ def credential_list_detail(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
     context = list_page_context(request, membership, get_list(account, list_id))
-    partial = table_partial(request, "credential-table", "tab-area")
+    partial = table_partial(request, registry.CREDENTIALS.target, "tab-area")
     return render_page(request, LIST_PAGE, partial, context)
 
 
@@ -88,9 +88,8 @@ def credential_create(
     form = CredentialForm(form_data(request), instance=Credential(credential_list=credential_list))
     context = {"form": form, "slot": "create"}
     if form.is_valid():
-        password = form.cleaned_data["password"]
-        data = {"credential_list": credential_list, "password": password}
-        data["username"] = form.cleaned_data["username"]
+        username, password = form.cleaned_data["username"], form.cleaned_data["password"]
+        data = {"credential_list": credential_list, "username": username, "password": password}
         credential = save_or_error(form, services.credential_create, request=request, **data)
         if credential is not None:
             messages.success(

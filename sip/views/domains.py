@@ -59,7 +59,7 @@ def domain_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResp
     membership, account = get_account(request, org_slug, account_id)
     context = domains_context(request, membership, account)
     return render_page(
-        request, DOMAINS, table_partial(request, "domain-table", "tab-area"), context
+        request, DOMAINS, table_partial(request, registry.DOMAINS.target, "tab-area"), context
     )
 
 

@@ -69,7 +69,7 @@ def sip_users_context(
 def sip_user_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
     context = sip_users_context(request, membership, account)
-    partial = table_partial(request, "sip-user-table", "tab-area")
+    partial = table_partial(request, registry.SIP_USERS.target, "tab-area")
     return render_page(request, SIP_USERS, partial, context)
 
 

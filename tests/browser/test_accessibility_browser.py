@@ -43,6 +43,7 @@ def test_pages_and_states_have_no_serious_violations(
     paths = [
         "/o/acme/accounts/",
         "/o/acme/accounts/new/",
+        f"/o/acme/accounts/{account.pk}/edit/",
         f"/o/acme/accounts/{account.pk}/delete/",
         f"/o/acme/accounts/{empty_account.pk}/delete/",
         f"{a}/domains/",
@@ -53,6 +54,7 @@ def test_pages_and_states_have_no_serious_violations(
         f"{a}/credential-lists/",
         f"{e}/credential-lists/",
         f"{a}/credential-lists/new/",
+        f"{lists}/edit/",
         f"{lists}/delete/",
         f"{lists}/",
         f"{lists}/credentials/new/",
