@@ -38,7 +38,8 @@ class StillAttached(ValidationError):
 
     def __init__(self, domains: list[SipDomain]) -> None:
         self.domains = domains
-        super().__init__(f"The list is still attached to {len(domains)} SIP domain(s).")
+        names = ", ".join(domain.domain for domain in domains)
+        super().__init__(f"This list cannot be deleted while it is attached to {names}.")
 
 
 class AlreadyRotated(ValidationError):

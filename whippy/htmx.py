@@ -39,8 +39,6 @@ def render_page(
     template_name: str,
     partial: str,
     context: dict[str, Any],
-    *,
-    status: int = 200,
 ) -> TemplateResponse:
     """The whole page for a plain request; only the named partial for an HTMX one.
 
@@ -50,7 +48,7 @@ def render_page(
     """
     if request.htmx and not request.htmx.history_restore_request:
         template_name = f"{template_name}#{partial}"
-    return TemplateResponse(request, template_name, context, status=status)
+    return TemplateResponse(request, template_name, context)
 
 
 def saved(
