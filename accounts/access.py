@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.limits import check_write_rate
-from accounts.models import Membership, ProviderAccount
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from whippy.htmx import AppRequest
 
 

@@ -6,13 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Model
+from django.db.models import F
+from django.db.models import Model
+from django.db.models import QuerySet
 
-from accounts.models import Activity, ProviderAccount
+from accounts.models import Activity
+from accounts.models import ProviderAccount
 from whippy.htmx import AppRequest
 
 Action = Activity.Action
 ObjectType = Activity.ObjectType
+
+
+def of_type(request: AppRequest, records: QuerySet[Activity]) -> tuple[QuerySet[Activity], str]:
+    """The records of the kind of object the query string asks for (?type=domain), and that
+    kind; an unknown kind is ignored, as if none was asked for."""
+    object_type = request.GET.get("type", "")
+    if object_type in ObjectType.values:
+        return records.filter(object_type=object_type), object_type
+    return records, ""
 
 
 def created(**values: Any) -> dict[str, list[Any]]:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.models import Membership, Organization, ProviderAccount
+from accounts.models import Membership
+from accounts.models import Organization
+from accounts.models import ProviderAccount
 
 
 class MembershipInline(admin.TabularInline):

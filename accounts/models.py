@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.providers import Provider, get_provider, provider_choices
+from accounts.providers import Provider
+from accounts.providers import get_provider
+from accounts.providers import provider_choices
 
 ACCOUNT_NAME_TAKEN = "An account with this name already exists."
 

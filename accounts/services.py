@@ -6,12 +6,23 @@ transaction. A refusal is a ValidationError (beside a field when it names one)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
-from accounts.activity import Action, created, deleted, record
-from accounts.models import ACCOUNT_NAME_TAKEN, Organization, ProviderAccount
-from whippy.db import lock, lock_or_gone, save_unique
+from accounts.activity import Action
+from accounts.activity import created
+from accounts.activity import deleted
+from accounts.activity import record
+from accounts.models import ACCOUNT_NAME_TAKEN
+from accounts.models import Organization
+from accounts.models import ProviderAccount
+from whippy.db import lock
+from whippy.db import lock_or_gone
+from whippy.db import save_unique
 from whippy.htmx import AppRequest
 
 
@@ -19,6 +30,9 @@ def joined_counts(contents: list[tuple[int, str]]) -> str:
     """[(2, "SIP domains"), (1, "credential list")] -> "2 SIP domains and 1 credential list"."""
     parts = [f"{count} {name}" for count, name in contents]
     return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
+M = TypeVar("M", bound=Model)
 
 
 class StillHas(ValidationError):
@@ -44,16 +58,40 @@ def account_create(
     return account
 
 
+def rename(
+    request: AppRequest,
+    obj: M,
+    name: str,
+    summary: Callable[[str], str],
+    *,
+    taken: str | None = None,
+    update_fields: tuple[str, ...] = ("name",),
+) -> M:
+    """Renames an account, a SIP domain or a credential list, and records it with the name
+    before (read with the row locked: a form may already have changed the instance). With
+    taken, the name is unique: one taken meanwhile is that field error, and nothing changes.
+    summary(old name) is the Activity sentence."""
+    rows = type(obj)._default_manager.select_for_update()
+    old_name = rows.values_list("name", flat=True).get(pk=obj.pk)
+    obj.name = name
+    if taken is None:
+        obj.save(update_fields=update_fields)
+    else:
+        save_unique(obj, "name", taken, update_fields=update_fields)
+    record(request, Action.RENAMED, obj, summary(old_name), {"name": [old_name, name]})
+    return obj
+
+
 @transaction.atomic
 def account_rename(*, request: AppRequest, account: ProviderAccount, name: str) -> ProviderAccount:
     """Renames an account; a name taken meanwhile is a field error and changes nothing."""
-    old_name = ProviderAccount.objects.select_for_update().values_list("name", flat=True)
-    old_name = old_name.get(pk=account.pk)
-    account.name = name
-    save_unique(account, "name", ACCOUNT_NAME_TAKEN, update_fields=["name"])
-    summary = f"Renamed account “{old_name}” to “{name}”."
-    record(request, Action.RENAMED, account, summary, {"name": [old_name, name]})
-    return account
+    return rename(
+        request,
+        account,
+        name,
+        lambda old: f"Renamed account “{old}” to “{name}”.",
+        taken=ACCOUNT_NAME_TAKEN,
+    )
 
 
 @transaction.atomic

@@ -5,23 +5,37 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts import services
-from accounts.access import get_membership, require_change
-from accounts.decorators import form_view, login_required, page_view
-from accounts.forms import ProviderAccountForm, ProviderAccountRenameForm
-from accounts.models import Activity, Membership, ProviderAccount
+from accounts.access import get_membership
+from accounts.access import require_change
+from accounts.activity import of_type
+from accounts.decorators import form_view
+from accounts.decorators import login_required
+from accounts.decorators import page_view
+from accounts.forms import ProviderAccountForm
+from accounts.forms import ProviderAccountRenameForm
+from accounts.models import Activity
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from accounts.services import joined_counts
-from sip.models import CredentialList, SipDomain
+from sip.models import CredentialList
+from sip.models import SipDomain
 from sip.review import cached_reviews
 from whippy import registry
 from whippy.db import count_of
 from whippy.forms import save_or_error
-from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Table, table_partial
+from whippy.htmx import AppRequest
+from whippy.htmx import form_data
+from whippy.htmx import render_page
+from whippy.htmx import saved
+from whippy.tables import Table
+from whippy.tables import table_partial
 
 TEMPLATE = "accounts/account_list.html"
 SAVED = f"{TEMPLATE}#account-saved"
@@ -190,11 +204,7 @@ def activity_list(request: AppRequest, org_slug: str) -> HttpResponse:
         records = records.filter(account_key=int(account_key))
     else:
         account_key = ""
-    object_type = request.GET.get("type", "")
-    if object_type in Activity.ObjectType.values:
-        records = records.filter(object_type=object_type)
-    else:
-        object_type = ""
+    records, object_type = of_type(request, records)
     table = Table(
         request,
         registry.ORG_ACTIVITY,

@@ -25,7 +25,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +183,8 @@ NOT_MEASURED = {
 
 def page_path(url_name: str, ids: dict) -> str:
     """The page's path for the benchmark's organization, account and list."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import NoReverseMatch
+    from django.urls import reverse
 
     values = {"org_slug": "bench", "account_id": ids["account"], "list_id": ids["list"]}
     for keys in (("org_slug", "account_id", "list_id"), ("org_slug", "account_id"), ("org_slug",)):
@@ -260,7 +262,8 @@ def count_queries(all_scenarios: list[Scenario], username: str) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import setup_test_environment
 
     setup_test_environment()
     client = Client()
@@ -376,7 +379,8 @@ def main() -> None:
     server = start_server(port)
     base = f"http://127.0.0.1:{port}"
     try:
-        from bench.seed import PASSWORD, USERNAME
+        from bench.seed import PASSWORD
+        from bench.seed import USERNAME
 
         cookie, csrf = log_in(base, USERNAME, PASSWORD)
         for scenario in all_scenarios:

@@ -24,17 +24,20 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db import transaction  # noqa: E402
 
-from accounts.models import Membership, Organization, ProviderAccount, Role  # noqa: E402
-from sip.digest import ha1_md5, ha1_sha256  # noqa: E402
-from sip.models import (  # noqa: E402
-    Credential,
-    CredentialAttachment,
-    CredentialList,
-    Purpose,
-    SipDomain,
-)
+from accounts.models import Membership  # noqa: E402
+from accounts.models import Organization  # noqa: E402
+from accounts.models import ProviderAccount  # noqa: E402
+from accounts.models import Role  # noqa: E402
+from sip.digest import ha1_md5  # noqa: E402
+from sip.digest import ha1_sha256  # noqa: E402
+from sip.models import Credential  # noqa: E402
+from sip.models import CredentialAttachment  # noqa: E402
+from sip.models import CredentialList  # noqa: E402
+from sip.models import Purpose  # noqa: E402
+from sip.models import SipDomain  # noqa: E402
 
 ORG = "bench"
 USERNAME = "bench"

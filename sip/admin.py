@@ -9,13 +9,17 @@ equivalents for SIP digest authentication) are neither shown nor accepted.
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from sip import services
-from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import SipDomain
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

@@ -10,14 +10,19 @@ of any of them is accepted (the setup review warns about it, since it is rarely 
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import ProviderAccount
 from sip.digest import ha1_md5
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,16 @@ from django import forms
 from django.db import models
 
 from accounts.models import ProviderAccount
-from sip.digest import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
-    generate_password,
-    validate_sip_password,
-)
-from sip.models import (
-    Credential,
-    CredentialAttachment,
-    CredentialList,
-    Purpose,
-    SipDomain,
-    already_attached,
-)
+from sip.digest import PASSWORD_MAX
+from sip.digest import PASSWORD_MIN
+from sip.digest import generate_password
+from sip.digest import validate_sip_password
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
+from sip.models import already_attached
 
 
 class SipDomainForm(forms.ModelForm):

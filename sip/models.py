@@ -8,8 +8,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import ObjectType, ProviderAccount
-from sip.digest import ha1_md5, ha1_sha256
+from accounts.models import ObjectType
+from accounts.models import ProviderAccount
+from sip.digest import ha1_md5
+from sip.digest import ha1_sha256
 
 DOMAIN_IN_USE = "This SIP domain is already in use."
 LIST_NAME_TAKEN = "A credential list with this name already exists."

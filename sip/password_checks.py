@@ -17,10 +17,14 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.activity import Action, ObjectType, record
-from accounts.models import Activity, ProviderAccount
+from accounts.activity import Action
+from accounts.activity import ObjectType
+from accounts.activity import record
+from accounts.models import Activity
+from accounts.models import ProviderAccount
 from sip.diagnosis import Verdict
-from sip.models import Credential, SipDomain
+from sip.models import Credential
+from sip.models import SipDomain
 from whippy.db import lock
 
 WINDOW = timedelta(minutes=1)

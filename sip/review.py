@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count
+from django.db.models import Exists
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import Subquery
 from django.urls import reverse
 
 from accounts.models import ProviderAccount
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
 from sip.tabs import REVIEWED
 from whippy.db import count_of
 

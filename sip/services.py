@@ -13,21 +13,26 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 
-from accounts.activity import Action, created, deleted, record
-from accounts.models import Organization, ProviderAccount
-from sip.models import (
-    DOMAIN_IN_USE,
-    LIST_NAME_TAKEN,
-    USERNAME_TAKEN,
-    Credential,
-    CredentialAttachment,
-    CredentialList,
-    Purpose,
-    SipDomain,
-    already_attached,
-    password_version,
-)
-from whippy.db import Gone, lock_or_gone, save_unique
+from accounts.activity import Action
+from accounts.activity import created
+from accounts.activity import deleted
+from accounts.activity import record
+from accounts.models import Organization
+from accounts.models import ProviderAccount
+from accounts.services import rename
+from sip.models import DOMAIN_IN_USE
+from sip.models import LIST_NAME_TAKEN
+from sip.models import USERNAME_TAKEN
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
+from sip.models import already_attached
+from sip.models import password_version
+from whippy.db import Gone
+from whippy.db import lock_or_gone
+from whippy.db import save_unique
 from whippy.htmx import AppRequest
 
 GONE = "That SIP domain or credential list was deleted a moment ago. Reload the page and try again."
@@ -77,20 +82,12 @@ def domain_create(
     return domain
 
 
-def _stored_name(model: type[SipDomain] | type[CredentialList], pk: int) -> str:
-    """The name as stored (a form may already have changed the instance), with the row locked."""
-    return model.objects.select_for_update().values_list("name", flat=True).get(pk=pk)
-
-
 @transaction.atomic
 def domain_rename(*, request: AppRequest, domain: SipDomain, name: str) -> SipDomain:
     """Renames a SIP domain: only its friendly name can change."""
-    old_name = _stored_name(SipDomain, domain.pk)
-    domain.name = name
-    domain.save(update_fields=["name"])
-    summary = f"Renamed SIP domain {domain.domain} from “{old_name}” to “{name}”."
-    record(request, Action.RENAMED, domain, summary, {"name": [old_name, name]})
-    return domain
+    return rename(
+        request, domain, name, lambda old: f"Renamed SIP domain {domain} from “{old}” to “{name}”."
+    )
 
 
 @transaction.atomic
@@ -133,12 +130,14 @@ def credential_list_rename(
     *, request: AppRequest, credential_list: CredentialList, name: str
 ) -> CredentialList:
     """Renames a credential list; a name taken meanwhile is a field error, nothing changed."""
-    old_name = _stored_name(CredentialList, credential_list.pk)
-    credential_list.name = name
-    save_unique(credential_list, "name", LIST_NAME_TAKEN, update_fields=["name", "name_key"])
-    summary = f"Renamed credential list “{old_name}” to “{name}”."
-    record(request, Action.RENAMED, credential_list, summary, {"name": [old_name, name]})
-    return credential_list
+    return rename(
+        request,
+        credential_list,
+        name,
+        lambda old: f"Renamed credential list “{old}” to “{name}”.",
+        taken=LIST_NAME_TAKEN,
+        update_fields=("name", "name_key"),
+    )
 
 
 @transaction.atomic

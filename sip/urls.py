@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sip.views import (
-    activity,
-    attachments,
-    common,
-    credential_lists,
-    credentials,
-    domains,
-    sip_users,
-)
+from sip.views import activity
+from sip.views import attachments
+from sip.views import common
+from sip.views import credential_lists
+from sip.views import credentials
+from sip.views import domains
+from sip.views import sip_users
 
 app_name = "sip"
 

@@ -3,8 +3,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from accounts.models import Membership, Organization, ProviderAccount, Role
-from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
+from accounts.models import Membership
+from accounts.models import Organization
+from accounts.models import ProviderAccount
+from accounts.models import Role
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import SipDomain
 
 PASSWORD = "a-test-login-password"
 HTMX = {"HX-Request": "true"}

@@ -12,11 +12,17 @@ from collections.abc import Iterator
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import get_resolver
+from django.urls import reverse
 
-from accounts.models import Membership, ProviderAccount, Role
+from accounts.models import Membership
+from accounts.models import ProviderAccount
+from accounts.models import Role
 from sip.models import SipDomain
-from tests.conftest import HTMX, one_of_everything
+from tests.conftest import HTMX
+from tests.conftest import one_of_everything
 
 READ = "read"  # any member may GET; nothing to POST
 WRITE = "write"  # admins only, GET (the form or confirmation) and POST

@@ -11,7 +11,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import get_resolver
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_CODE = sorted(

@@ -65,7 +65,8 @@ def test_pages_carry_the_token_for_htmx(csrf_client, account):
 
 
 def test_credential_writes_need_the_token(csrf_client, account):
-    from sip.models import Credential, CredentialList
+    from sip.models import Credential
+    from sip.models import CredentialList
 
     phones = CredentialList.objects.create(account=account, name="Phones")
     base = f"/o/acme/accounts/{account.pk}/credential-lists/"
@@ -82,7 +83,8 @@ def test_credential_writes_need_the_token(csrf_client, account):
 
 
 def test_attachment_writes_need_the_token(csrf_client, account, domain):
-    from sip.models import CredentialAttachment, CredentialList
+    from sip.models import CredentialAttachment
+    from sip.models import CredentialList
 
     phones = CredentialList.objects.create(account=account, name="Phones")
     url = f"/o/acme/accounts/{account.pk}/attachments/new/"

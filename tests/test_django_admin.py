@@ -10,8 +10,11 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Activity, ProviderAccount
-from sip.models import Credential, CredentialList, SipDomain
+from accounts.models import Activity
+from accounts.models import ProviderAccount
+from sip.models import Credential
+from sip.models import CredentialList
+from sip.models import SipDomain
 
 
 @pytest.fixture

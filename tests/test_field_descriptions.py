@@ -8,7 +8,10 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import HTMX
-from tests.test_authorization_matrix import CHECK, EXPECTATIONS, WRITE, url_for
+from tests.test_authorization_matrix import CHECK
+from tests.test_authorization_matrix import EXPECTATIONS
+from tests.test_authorization_matrix import WRITE
+from tests.test_authorization_matrix import url_for
 
 # Values every field refuses (too long, or not a valid choice), so each form shows its errors.
 BAD = "-" * 300

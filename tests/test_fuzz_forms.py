@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from sip.models import Credential, CredentialList
+from sip.models import Credential
+from sip.models import CredentialList
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -262,7 +265,9 @@ def test_over_long_login_usernames_are_refused_in_the_form(client, db, length):
 
 
 def test_every_form_and_table_is_fuzzed():
-    from tests.test_authorization_matrix import CHECK, EXPECTATIONS, WRITE
+    from tests.test_authorization_matrix import CHECK
+    from tests.test_authorization_matrix import EXPECTATIONS
+    from tests.test_authorization_matrix import WRITE
     from tests.test_query_counts import TABLE_OF
 
     forms = {n for n, kind in EXPECTATIONS.items() if kind in (WRITE, CHECK) and "delete" not in n}

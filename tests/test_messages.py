@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sip.models import CredentialAttachment, CredentialList, Purpose
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
 from tests.conftest import HTMX
 
 

@@ -6,7 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ProviderAccount
-from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
 from whippy.registry import TABLES
 
 
@@ -59,7 +62,8 @@ def test_accounts_page_same_queries_for_1_and_30_accounts(
 ):
     one = ProviderAccount.objects.create(organization=other_org, name="Only", provider="twilio")
     add_domains(one, 2)
-    from accounts.models import Membership, Role
+    from accounts.models import Membership
+    from accounts.models import Role
 
     Membership.objects.create(
         user=org.memberships.get().user, organization=other_org, role=Role.ADMIN
@@ -201,7 +205,8 @@ TABLE_OF = {name: spec.target for name, spec in TABLES.items()}
 
 
 def read_pages() -> list[str]:
-    from tests.test_authorization_matrix import EXPECTATIONS, READ
+    from tests.test_authorization_matrix import EXPECTATIONS
+    from tests.test_authorization_matrix import READ
 
     return sorted(name for name, kind in EXPECTATIONS.items() if kind == READ)
 
@@ -213,7 +218,8 @@ def test_every_page_has_a_pinned_count():
 def test_pinned_query_counts(world, admin_user):
     from django.core.cache import cache
 
-    from tests.test_authorization_matrix import client_for, url_for
+    from tests.test_authorization_matrix import client_for
+    from tests.test_authorization_matrix import url_for
 
     client = client_for(admin_user)
     measured = {}

@@ -14,7 +14,10 @@ from django.db import connections
 from django.test import Client
 
 from accounts.models import Activity
-from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import SipDomain
 
 pytestmark = [
     pytest.mark.usefixtures("requires_postgresql"),

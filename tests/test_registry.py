@@ -9,8 +9,11 @@ import re
 from django.urls import resolve
 
 from sip.review import review_accounts
-from sip.tabs import REVIEWED, TABS
-from tests.test_authorization_matrix import EXPECTATIONS, READ, url_for
+from sip.tabs import REVIEWED
+from sip.tabs import TABS
+from tests.test_authorization_matrix import EXPECTATIONS
+from tests.test_authorization_matrix import READ
+from tests.test_authorization_matrix import url_for
 from whippy.registry import TABLES
 
 # Pages that read but have no table: the tabs' own refresh (a fragment of the page).

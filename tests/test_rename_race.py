@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from accounts import services as account_services
 from accounts.forms import ProviderAccountRenameForm
-from accounts.models import ACCOUNT_NAME_TAKEN, Activity, ProviderAccount
+from accounts.models import ACCOUNT_NAME_TAKEN
+from accounts.models import Activity
+from accounts.models import ProviderAccount
 from sip import services as sip_services
 from sip.forms import CredentialListForm
-from sip.models import LIST_NAME_TAKEN, CredentialList
+from sip.models import LIST_NAME_TAKEN
+from sip.models import CredentialList
 from whippy.forms import save_or_error
 
 

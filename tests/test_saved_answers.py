@@ -10,7 +10,9 @@ import pytest
 from accounts import services as account_services
 from accounts.services import joined_counts
 from sip import services
-from sip.models import CredentialAttachment, CredentialList, SipDomain
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import SipDomain
 from tests.conftest import HTMX
 
 # (the form's URL, valid data, a field the blank form shows, the table's URL); {a} is the account.

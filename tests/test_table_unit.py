@@ -3,14 +3,19 @@ state, search over every listed field, and page numbers however they are typed."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
+from datetime import UTC
+from datetime import datetime
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import RequestFactory
 
 from sip.models import SipDomain
-from whippy.tables import PER_PAGE, Column, Table, TableSpec
+from whippy.tables import PER_PAGE
+from whippy.tables import Column
+from whippy.tables import Table
+from whippy.tables import TableSpec
 
 COLUMNS = [
     Column("name", "Name", "name"),

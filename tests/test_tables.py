@@ -11,8 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
-from accounts.models import Activity, ProviderAccount
-from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
+from accounts.models import Activity
+from accounts.models import ProviderAccount
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import SipDomain
 from tests.conftest import HTMX
 from whippy.registry import TABLES as REGISTERED
 
@@ -295,12 +299,14 @@ SORT_KEYS = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_search_sort_and_page_fuzzed_keep_their_state(name, admin_client, ctx):
-    from urllib.parse import parse_qs, urlsplit
+    from urllib.parse import parse_qs
+    from urllib.parse import urlsplit
 
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from tests.test_fuzz_forms import FUZZ, numbers
+    from tests.test_fuzz_forms import FUZZ
+    from tests.test_fuzz_forms import numbers
 
     case = CASES[name]
     case.build(ctx, 120)

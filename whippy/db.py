@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, Model, OuterRef, Subquery
+from django.db import IntegrityError
+from django.db import transaction
+from django.db.models import Count
+from django.db.models import IntegerField
+from django.db.models import Model
+from django.db.models import OuterRef
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 

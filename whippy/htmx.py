@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django_htmx.http import push_url

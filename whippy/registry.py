@@ -5,7 +5,9 @@ fail when a page with a table is missing from it."""
 
 from __future__ import annotations
 
-from whippy.tables import Column, RowLink, TableSpec
+from whippy.tables import Column
+from whippy.tables import RowLink
+from whippy.tables import TableSpec
 
 ACCOUNTS = TableSpec(
     "accounts:account-list",

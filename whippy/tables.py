@@ -7,15 +7,18 @@ table swaps and the URL is pushed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import reduce
 from operator import or_
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 PER_PAGE = 50

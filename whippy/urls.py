@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include
+from django.urls import path
 
 from accounts import views as account_views
 from accounts.forms import LoginForm

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from accounts.access import get_account
+from accounts.activity import of_type
 from accounts.decorators import page_view
 from accounts.models import Activity
-from sip.views.common import account_context, tab_table
+from sip.views.common import account_context
+from sip.views.common import render_tab
+from sip.views.common import tab_table
 from whippy import registry
-from whippy.htmx import AppRequest, render_page
-from whippy.tables import table_partial
+from whippy.htmx import AppRequest
 
 ACTIVITY = "sip/activity_list.html"
 
@@ -18,12 +20,7 @@ ACTIVITY = "sip/activity_list.html"
 @page_view
 def activity_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    object_type = request.GET.get("type", "")
-    records = Activity.objects.filter(account=account)
-    if object_type in Activity.ObjectType.values:
-        records = records.filter(object_type=object_type)
-    else:
-        object_type = ""
+    records, object_type = of_type(request, Activity.objects.filter(account=account))
     extra = {"type": object_type} if object_type else {}
     table = tab_table(request, registry.ACTIVITY, records, account, extra=extra)
     context = {
@@ -33,5 +30,4 @@ def activity_list(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
         "object_type": object_type,
         "object_types": Activity.ObjectType.choices,
     }
-    partial = table_partial(request, registry.ACTIVITY.target, "tab-area")
-    return render_page(request, ACTIVITY, partial, context)
+    return render_tab(request, ACTIVITY, context)

@@ -10,25 +10,30 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
-from accounts.access import get_account, require_change
-from accounts.decorators import form_view, page_view
-from accounts.models import Membership, ProviderAccount
+from accounts.access import get_account
+from accounts.access import require_change
+from accounts.decorators import form_view
+from accounts.decorators import page_view
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from sip import services
 from sip.forms import AttachmentForm
-from sip.models import (
-    Credential,
-    CredentialAttachment,
-    CredentialList,
-    Purpose,
-    SipDomain,
-    joined,
-)
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
+from sip.models import joined
 from sip.tabs import tab_url
-from sip.views.common import account_context, tab_table
+from sip.views.common import account_context
+from sip.views.common import render_tab
+from sip.views.common import tab_table
 from whippy import registry
 from whippy.forms import save_or_error
-from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import table_partial
+from whippy.htmx import AppRequest
+from whippy.htmx import form_data
+from whippy.htmx import render_page
+from whippy.htmx import saved
 
 ATTACHMENTS = "sip/attachment_list.html"
 SAVED = f"{ATTACHMENTS}#attachment-saved"
@@ -68,9 +73,7 @@ def attachments_context(
 @page_view
 def attachment_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    context = attachments_context(request, membership, account)
-    partial = table_partial(request, registry.ATTACHMENTS.target, "tab-area")
-    return render_page(request, ATTACHMENTS, partial, context)
+    return render_tab(request, ATTACHMENTS, attachments_context(request, membership, account))
 
 
 def attached_message(added: list[CredentialAttachment], existing: list[Purpose]) -> str:

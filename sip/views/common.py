@@ -6,18 +6,25 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import get_account
 from accounts.decorators import page_view
-from accounts.models import Membership, ProviderAccount
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from sip.models import CredentialList
 from sip.review import cached_review
-from sip.tabs import KEYS, TabStrip, tab_url
+from sip.tabs import KEYS
+from sip.tabs import TabStrip
+from sip.tabs import tab_url
 from whippy.htmx import AppRequest
-from whippy.tables import Table, TableSpec
+from whippy.htmx import render_page
+from whippy.tables import Table
+from whippy.tables import TableSpec
+from whippy.tables import table_partial
 
 
 def account_context(membership: Membership, account: ProviderAccount, tab: str) -> dict[str, Any]:
@@ -43,6 +50,13 @@ def tab_table(
     """A tab's table, at the tab's own URL; its row links may lead to a credential list."""
     bases = {"lists": tab_url("sip:credentiallist-list", account)}
     return Table(request, spec, rows, path=tab_url(spec.url_name, account), bases=bases, **options)
+
+
+def render_tab(request: AppRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A tab's page: whole, its tab area (a tab switch), or its table alone (search, sort and
+    pages swap only the table)."""
+    partial = table_partial(request, context["table"].target, "tab-area")
+    return render_page(request, template, partial, context)
 
 
 def get_list(account: ProviderAccount, list_id: int) -> CredentialList:

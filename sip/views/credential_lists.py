@@ -5,23 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.http import HttpResponse
 
-from accounts.access import get_account, require_change
-from accounts.decorators import form_view, page_view
-from accounts.models import Membership, ProviderAccount
+from accounts.access import get_account
+from accounts.access import require_change
+from accounts.decorators import form_view
+from accounts.decorators import page_view
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from sip import services
 from sip.forms import CredentialListForm
-from sip.models import Credential, CredentialAttachment, CredentialList
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
 from sip.services import attached_domains
 from sip.tabs import tab_url
-from sip.views.common import account_context, get_list, tab_table
+from sip.views.common import account_context
+from sip.views.common import get_list
+from sip.views.common import render_tab
+from sip.views.common import tab_table
 from whippy import registry
 from whippy.db import count_of
 from whippy.forms import save_or_error
-from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import table_partial
+from whippy.htmx import AppRequest
+from whippy.htmx import form_data
+from whippy.htmx import render_page
+from whippy.htmx import saved
 
 LISTS = "sip/credentiallist_list.html"
 SAVED = f"{LISTS}#list-saved"
@@ -55,10 +66,7 @@ def lists_context(
 @page_view
 def credential_list_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    context = lists_context(request, membership, account)
-    return render_page(
-        request, LISTS, table_partial(request, registry.LISTS.target, "tab-area"), context
-    )
+    return render_tab(request, LISTS, lists_context(request, membership, account))
 
 
 @form_view

@@ -5,6 +5,7 @@ writes, since carrying the password to another request would mean storing it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -15,21 +16,40 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.access import get_account, require_change
-from accounts.activity import Action, ObjectType
-from accounts.decorators import form_view, page_view
-from accounts.models import Activity, Membership, ProviderAccount
+from accounts.access import get_account
+from accounts.access import require_change
+from accounts.activity import Action
+from accounts.activity import ObjectType
+from accounts.decorators import form_view
+from accounts.decorators import page_view
+from accounts.models import Activity
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from sip import services
-from sip.forms import CredentialForm, RotatePasswordForm
-from sip.models import Credential, CredentialList, password_version
+from sip.forms import CredentialForm
+from sip.forms import RotatePasswordForm
+from sip.models import Credential
+from sip.models import CredentialList
+from sip.models import password_version
 from sip.services import attached_domains
-from sip.views.common import account_context, get_list
+from sip.views.common import account_context
+from sip.views.common import get_list
+from sip.views.common import render_tab
 from whippy import registry
 from whippy.forms import save_or_error
-from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import Table, table_partial
+from whippy.htmx import AppRequest
+from whippy.htmx import form_data
+from whippy.htmx import render_page
+from whippy.htmx import saved
+from whippy.tables import Table
 
 LIST_PAGE = "sip/credentiallist_detail.html"
+
+
+def password_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form view that takes a SIP password: never cached, the password never in error
+    reports."""
+    return never_cache(sensitive_post_parameters("password")(form_view(view)))
 
 
 def list_url(account: ProviderAccount, credential_list: CredentialList) -> str:
@@ -72,13 +92,10 @@ def credential_list_detail(
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
     context = list_page_context(request, membership, get_list(account, list_id))
-    partial = table_partial(request, registry.CREDENTIALS.target, "tab-area")
-    return render_page(request, LIST_PAGE, partial, context)
+    return render_tab(request, LIST_PAGE, context)
 
 
-@never_cache
-@sensitive_post_parameters("password")
-@form_view
+@password_form
 def credential_create(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
@@ -103,9 +120,7 @@ def credential_create(
     return render_page(request, LIST_PAGE, "credential-form", context)
 
 
-@never_cache
-@sensitive_post_parameters("password")
-@form_view
+@password_form
 def credential_rotate(
     request: AppRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
 ) -> HttpResponse:

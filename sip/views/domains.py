@@ -9,19 +9,28 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
-from accounts.access import get_account, require_change
-from accounts.decorators import form_view, page_view
-from accounts.models import Membership, ProviderAccount
+from accounts.access import get_account
+from accounts.access import require_change
+from accounts.decorators import form_view
+from accounts.decorators import page_view
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from sip import services
-from sip.forms import SipDomainForm, SipDomainRenameForm
-from sip.models import CredentialAttachment, SipDomain
+from sip.forms import SipDomainForm
+from sip.forms import SipDomainRenameForm
+from sip.models import CredentialAttachment
+from sip.models import SipDomain
 from sip.tabs import tab_url
-from sip.views.common import account_context, tab_table
+from sip.views.common import account_context
+from sip.views.common import render_tab
+from sip.views.common import tab_table
 from whippy import registry
 from whippy.db import count_of
 from whippy.forms import save_or_error
-from whippy.htmx import AppRequest, form_data, render_page, saved
-from whippy.tables import table_partial
+from whippy.htmx import AppRequest
+from whippy.htmx import form_data
+from whippy.htmx import render_page
+from whippy.htmx import saved
 
 DOMAINS = "sip/domain_list.html"
 SAVED = f"{DOMAINS}#domain-saved"
@@ -57,10 +66,7 @@ def get_domain(request: AppRequest, org_slug: str, account_id: int, domain_id: i
 @page_view
 def domain_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    context = domains_context(request, membership, account)
-    return render_page(
-        request, DOMAINS, table_partial(request, registry.DOMAINS.target, "tab-area"), context
-    )
+    return render_tab(request, DOMAINS, domains_context(request, membership, account))
 
 
 @form_view

@@ -13,17 +13,22 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import get_account
-from accounts.decorators import login_required, page_view
-from accounts.models import Membership, ProviderAccount
+from accounts.decorators import login_required
+from accounts.decorators import page_view
+from accounts.models import Membership
+from accounts.models import ProviderAccount
 from sip import password_checks
 from sip.diagnosis import check_connection
 from sip.forms import ConnectionCheckForm
-from sip.models import Credential, CredentialAttachment
+from sip.models import Credential
+from sip.models import CredentialAttachment
 from sip.tabs import tab_url
-from sip.views.common import account_context, tab_table
+from sip.views.common import account_context
+from sip.views.common import render_tab
+from sip.views.common import tab_table
 from whippy import registry
-from whippy.htmx import AppRequest, render_page
-from whippy.tables import table_partial
+from whippy.htmx import AppRequest
+from whippy.htmx import render_page
 
 SIP_USERS = "sip/sip_user_list.html"
 
@@ -68,9 +73,7 @@ def sip_users_context(
 @page_view
 def sip_user_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    context = sip_users_context(request, membership, account)
-    partial = table_partial(request, registry.SIP_USERS.target, "tab-area")
-    return render_page(request, SIP_USERS, partial, context)
+    return render_tab(request, SIP_USERS, sip_users_context(request, membership, account))
 
 
 def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionCheckForm):

@@ -8,9 +8,14 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts.access import get_account, get_membership, require_change
+from accounts.access import get_account
+from accounts.access import get_membership
+from accounts.access import require_change
 from accounts.limits import TooManyWrites
-from accounts.models import Activity, Membership, Organization, Role
+from accounts.models import Activity
+from accounts.models import Membership
+from accounts.models import Organization
+from accounts.models import Role
 
 
 def request_for(user, method: str = "get"):

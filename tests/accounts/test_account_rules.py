@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
 from accounts.forms import ProviderAccountForm
 from accounts.models import ProviderAccount

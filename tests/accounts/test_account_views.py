@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from django.db import models
 
-from accounts.models import Activity, ProviderAccount
-from sip.models import Credential, CredentialList, SipDomain
-from tests.conftest import HTMX, one_of_everything
+from accounts.models import Activity
+from accounts.models import ProviderAccount
+from sip.models import Credential
+from sip.models import CredentialList
+from sip.models import SipDomain
+from tests.conftest import HTMX
+from tests.conftest import one_of_everything
 
 
 def test_list_shows_accounts_with_counts(admin_client, account, empty_account, domain):

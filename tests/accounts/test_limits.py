@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.models import Activity, ProviderAccount
-from sip.models import CredentialList, SipDomain
+from accounts.models import Activity
+from accounts.models import ProviderAccount
+from sip.models import CredentialList
+from sip.models import SipDomain
 from tests.conftest import HTMX
 
 
@@ -78,7 +80,8 @@ def test_changes_per_person_per_minute(admin_client, django_user_model, org, acc
     assert htmx.content.decode().startswith("You have made 3 changes in the last minute")
     assert CredentialList.objects.count() == 3
     # Someone else in the organization is not held up.
-    from tests.conftest import logged_in, make_user
+    from tests.conftest import logged_in
+    from tests.conftest import make_user
 
     colleague = logged_in(make_user(django_user_model, "carol", org, "admin"))
     assert create_list(colleague, account, "Carol's").status_code == 302

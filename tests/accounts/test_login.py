@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from tests.conftest import HTMX, PASSWORD
+from tests.conftest import HTMX
+from tests.conftest import PASSWORD
 
 
 def test_anonymous_request_goes_to_login(db):

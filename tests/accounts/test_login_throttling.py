@@ -6,7 +6,8 @@ import logging
 from datetime import timedelta
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import Client
+from django.test import RequestFactory
 
 from accounts.login_throttling import client_ip
 from tests.conftest import PASSWORD

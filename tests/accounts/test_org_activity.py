@@ -7,7 +7,8 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Activity, ProviderAccount
+from accounts.models import Activity
+from accounts.models import ProviderAccount
 from tests.conftest import HTMX
 
 URL = "/o/acme/accounts/"

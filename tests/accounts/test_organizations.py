@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from accounts.models import Membership, ProviderAccount, Role
+from accounts.models import Membership
+from accounts.models import ProviderAccount
+from accounts.models import Role
 
 
 def test_user_with_several_memberships_can_switch(admin_user, admin_client, other_org):

@@ -5,7 +5,9 @@ from io import StringIO
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.models import Membership, Organization, ProviderAccount
+from accounts.models import Membership
+from accounts.models import Organization
+from accounts.models import ProviderAccount
 from sip.models import SipDomain
 
 User = get_user_model()

@@ -9,10 +9,15 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import resolve
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
-from tests.test_authorization_matrix import EXPECTATIONS, REDIRECT
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from tests.test_authorization_matrix import EXPECTATIONS
+from tests.test_authorization_matrix import REDIRECT
 
 pytestmark = pytest.mark.browser
 axe = Axe()

@@ -3,10 +3,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from sip.models import Credential, CredentialAttachment, CredentialList
-from tests.browser.conftest import mark_page, still_same_page
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from tests.browser.conftest import mark_page
+from tests.browser.conftest import still_same_page
 
 pytestmark = pytest.mark.browser
 

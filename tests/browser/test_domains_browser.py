@@ -4,11 +4,14 @@ import re
 
 import pytest
 from django.contrib.sessions.models import Session
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from accounts.models import Membership, Role
+from accounts.models import Membership
+from accounts.models import Role
 from sip.models import SipDomain
-from tests.browser.conftest import mark_page, still_same_page
+from tests.browser.conftest import mark_page
+from tests.browser.conftest import still_same_page
 
 pytestmark = pytest.mark.browser
 

@@ -6,11 +6,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from accounts.models import Membership, Organization, Role
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
-from tests.browser.conftest import mark_page, still_same_page
+from accounts.models import Membership
+from accounts.models import Organization
+from accounts.models import Role
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from tests.browser.conftest import mark_page
+from tests.browser.conftest import still_same_page
 
 pytestmark = pytest.mark.browser
 

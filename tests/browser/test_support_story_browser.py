@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

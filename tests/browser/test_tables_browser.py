@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from sip.models import SipDomain
-from tests.browser.conftest import mark_page, still_same_page
+from tests.browser.conftest import mark_page
+from tests.browser.conftest import still_same_page
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,11 @@ import re
 import pytest
 
 from accounts.models import Activity
-from sip.models import Credential, CredentialAttachment, CredentialList
-from tests.conftest import HTMX, rotation
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from tests.conftest import HTMX
+from tests.conftest import rotation
 
 
 def summaries() -> list[tuple[str, str, str, str]]:

@@ -8,7 +8,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from sip.models import CredentialAttachment, CredentialList
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
 
 pytestmark = pytest.mark.usefixtures("requires_postgresql")
 

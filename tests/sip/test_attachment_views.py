@@ -6,7 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import ProviderAccount
-from sip.models import Credential, CredentialAttachment, CredentialList, SipDomain
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import SipDomain
 from tests.conftest import HTMX
 
 

@@ -8,7 +8,11 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ProviderAccount
 from sip.diagnosis import check_connection
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
 
 PASSWORD = "Desk-Phone-Pass-1234"
 

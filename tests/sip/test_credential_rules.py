@@ -6,9 +6,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from sip import services
-from sip.digest import generate_password, ha1_md5, ha1_sha256, validate_sip_password
-from sip.forms import CredentialForm, CredentialListForm, RotatePasswordForm
-from sip.models import Credential, CredentialList
+from sip.digest import generate_password
+from sip.digest import ha1_md5
+from sip.digest import ha1_sha256
+from sip.digest import validate_sip_password
+from sip.forms import CredentialForm
+from sip.forms import CredentialListForm
+from sip.forms import RotatePasswordForm
+from sip.models import Credential
+from sip.models import CredentialList
 from whippy.forms import save_or_error
 
 STRONG = "Correct-Horse-42-battery"

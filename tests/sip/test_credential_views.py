@@ -5,8 +5,12 @@ import re
 import pytest
 
 from accounts.models import Activity
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
-from tests.conftest import HTMX, rotation
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from tests.conftest import HTMX
+from tests.conftest import rotation
 
 TYPED = "Typed-Secret-Pass-77"
 

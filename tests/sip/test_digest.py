@@ -9,7 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from sip import digest
-from sip.digest import GENERATED_LENGTH, generate_password, validate_sip_password
+from sip.digest import GENERATED_LENGTH
+from sip.digest import generate_password
+from sip.digest import validate_sip_password
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,8 @@ def test_rename_keeps_the_domain(domain):
 
 
 def test_database_refuses_upper_case_prefix(account):
-    from django.db import IntegrityError, transaction
+    from django.db import IntegrityError
+    from django.db import transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         SipDomain.objects.bulk_create(

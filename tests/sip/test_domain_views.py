@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
 from tests.conftest import HTMX
 
 

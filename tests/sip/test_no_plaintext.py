@@ -10,8 +10,12 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
 
-from sip.models import CredentialAttachment, CredentialList, Purpose, SipDomain
-from tests.conftest import HTMX, rotation
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
+from tests.conftest import HTMX
+from tests.conftest import rotation
 from tests.test_authorization_matrix import every_page
 
 TYPED = "Never-Store-Me-9182"

@@ -6,8 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.models import Activity, ProviderAccount
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose
+from accounts.models import Activity
+from accounts.models import ProviderAccount
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
 from tests.conftest import HTMX
 
 PASSWORD = "Desk-Phone-Pass-1234"

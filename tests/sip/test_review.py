@@ -5,8 +5,13 @@ import re
 import pytest
 
 from accounts.models import ProviderAccount
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
-from sip.review import review_account, review_accounts
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
+from sip.review import review_account
+from sip.review import review_accounts
 
 
 def texts(account) -> list[str]:
@@ -232,7 +237,8 @@ def test_a_change_made_outside_the_app_shows_within_five_minutes(
     after five minutes whatever the cache's own default timeout."""
     import time
 
-    from sip.review import REVIEW_TTL, cached_review
+    from sip.review import REVIEW_TTL
+    from sip.review import cached_review
 
     settings.CACHES = {
         "default": {

@@ -4,9 +4,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import Membership, Organization, ProviderAccount, Role
+from accounts.models import Membership
+from accounts.models import Organization
+from accounts.models import ProviderAccount
+from accounts.models import Role
 from sip.digest import generate_password
-from sip.models import Credential, CredentialAttachment, CredentialList, Purpose, SipDomain
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
 
 # Demo logins for a local run; printed at the end. Never use this command in production.
 DEMO_USERS = [
