@@ -107,3 +107,24 @@ def test_refused_deletes_carry_what_blocks_them(admin_request, account, domain):
         account_services.account_delete(request=admin_request, account=account)
     assert refused.value.contents == [(2, "SIP domains"), (1, "credential list")]
     assert str(refused.value.messages[0]).endswith("still has 2 SIP domains and 1 credential list.")
+
+
+def test_a_rename_writes_the_name_and_nothing_else(admin_request, org, account, domain):
+    """Another change made after the instance was read survives a rename of it."""
+    from datetime import UTC
+    from datetime import datetime
+
+    from accounts.models import ProviderAccount
+
+    phones = CredentialList.objects.create(account=account, name="Phones")
+    moved = datetime(2020, 1, 1, tzinfo=UTC)
+    for model, obj in ((SipDomain, domain), (CredentialList, phones)):
+        model.objects.filter(pk=obj.pk).update(created_at=moved)
+    ProviderAccount.objects.filter(pk=account.pk).update(setup_version=41)
+    services.domain_rename(request=admin_request, domain=domain, name="Head office")
+    services.credential_list_rename(request=admin_request, credential_list=phones, name="Desks")
+    account_services.account_rename(request=admin_request, account=account, name="Main")
+    assert SipDomain.objects.get(pk=domain.pk).created_at == moved
+    assert CredentialList.objects.get(pk=phones.pk).created_at == moved
+    # The three renames each bumped the version that was there, not the stale one read before.
+    assert ProviderAccount.objects.get(pk=account.pk).setup_version == 41 + 3
