@@ -1,0 +1,147 @@
+"""A real SIP server (Kamailio, deploy/kamailio/) authenticates REGISTER and INVITE from what
+this app stores, per domain and per purpose, and sees every change at the next request.
+
+The data is made through the app's own services and committed (transactional tests), so the
+server, another process, reads it from the test database."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from sip import services
+from sip.models import CredentialAttachment
+from sip.models import SipDomain
+from sip.sip_client import call
+from sip.sip_client import register
+from sip.sip_server import start
+from sip.sip_server import stop
+
+pytestmark = [pytest.mark.sip_server, pytest.mark.django_db(transaction=True)]
+PASSWORD = "Desk-Phone-Pass-1234"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def md5_server(django_db_setup, django_db_blocker):
+    port = free_port()
+    with django_db_blocker.unblock():
+        process = start(port)
+    yield ("127.0.0.1", port)
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def sha256_server(django_db_setup, django_db_blocker):
+    port = free_port()
+    with django_db_blocker.unblock():
+        process = start(port, sha256=True)
+    yield ("127.0.0.1", port)
+    stop(process)
+
+
+@pytest.fixture
+def desk(admin_request, account, domain):
+    """SIP user "desk" in "Phones", attached to the domain for registrations only."""
+    phones = services.credential_list_create(request=admin_request, account=account, name="Phones")
+    credential = services.credential_create(
+        request=admin_request, credential_list=phones, username="desk", password=PASSWORD
+    )
+    services.attachment_create(
+        request=admin_request, domain=domain, credential_list=phones, purposes=["registrations"]
+    )
+    return credential
+
+
+def test_register_and_call_follow_the_setup(md5_server, desk, domain, admin_request):
+    def reg(password=PASSWORD, username="desk", to=domain.domain):
+        return register(md5_server, username=username, password=password, domain=to).status
+
+    def inv(password=PASSWORD):
+        return call(md5_server, username="desk", password=password, domain=domain.domain).status
+
+    assert reg() == 200
+    assert reg(password="Wrong-Pass-0000") == 403
+    assert reg(username="nobody") == 403
+    assert inv() == 403  # the list is attached for registrations only
+    # Another domain of the account, without a list: nothing authenticates there.
+    other = services.domain_create(
+        request=admin_request, account=domain.account, name="Branch", prefix="branch"
+    )
+    assert reg(to=other.domain) == 403
+    # Attaching for calls takes effect at the very next request: no restart, no reload.
+    services.attachment_create(
+        request=admin_request,
+        domain=domain,
+        credential_list=desk.credential_list,
+        purposes=["calls"],
+    )
+    assert inv() == 200
+    assert inv(password="Wrong-Pass-0000") == 403
+
+
+def test_rotation_detach_and_delete_take_effect_at_once(md5_server, desk, domain, admin_request):
+    def reg(password):
+        return register(md5_server, username="desk", password=password, domain=domain.domain)
+
+    assert reg(PASSWORD).status == 200
+    services.credential_rotate(
+        request=admin_request, credential=desk, password="New-Desk-Pass-5678"
+    )
+    assert reg(PASSWORD).status == 403
+    assert reg("New-Desk-Pass-5678").status == 200
+    attachment = CredentialAttachment.objects.get(domain=domain, purpose="registrations")
+    attachment.domain.account = domain.account
+    services.attachment_delete(request=admin_request, attachment=attachment)
+    assert reg("New-Desk-Pass-5678").status == 403
+    services.attachment_create(
+        request=admin_request,
+        domain=domain,
+        credential_list=desk.credential_list,
+        purposes=["registrations"],
+    )
+    assert reg("New-Desk-Pass-5678").status == 200
+    services.credential_delete(request=admin_request, credential=desk)
+    assert reg("New-Desk-Pass-5678").status == 403
+
+
+def test_sha256_digests_authenticate(sha256_server, desk, domain):
+    answer = register(sha256_server, username="desk", password=PASSWORD, domain=domain.domain)
+    assert answer.status == 200
+    wrong = register(sha256_server, username="desk", password="x", domain=domain.domain)
+    assert wrong.status == 403
+
+
+def test_the_auth_username_must_be_the_users(md5_server, desk, domain, admin_request):
+    """As at Twilio: desk's password does not register someone else's address."""
+    services.credential_create(
+        request=admin_request,
+        credential_list=desk.credential_list,
+        username="lobby",
+        password="Lobby-Phone-Pass-1234",
+    )
+    from sip.sip_client import UserAgent
+
+    agent = UserAgent(md5_server)
+    try:
+        aor = f"sip:lobby@{domain.domain}"
+        # Authenticates as desk while registering lobby's address.
+        agent.request("REGISTER", f"sip:{domain.domain}", aor, aor)
+        status, _reason, headers = agent.response("REGISTER")
+        assert status == 401
+        from sip.sip_client import authorization
+
+        value = authorization(
+            headers["www-authenticate"], "REGISTER", f"sip:{domain.domain}", "desk", PASSWORD
+        )
+        agent.request("REGISTER", f"sip:{domain.domain}", aor, aor, f"Authorization: {value}\r\n")
+        assert agent.response("REGISTER")[:2] == (403, "Auth username differs from the user")
+    finally:
+        agent.close()
+    assert SipDomain.objects.count() == 1
