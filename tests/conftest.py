@@ -150,8 +150,9 @@ def rotation(credential_id: int, **data: str) -> dict[str, str]:
 
 @pytest.fixture
 def requires_postgresql() -> None:
-    """For tests that need concurrent writers. Skipped on the default SQLite run; when
-    DATABASE_URL is set (CI's PostgreSQL run) they must run, so anything else fails them."""
+    """For tests that need PostgreSQL (concurrent writers, roles). Skipped on the default SQLite
+    run; when DATABASE_URL is set (CI's PostgreSQL run) they must run, so anything else fails
+    them."""
     import os
 
     from django.db import connection
@@ -160,7 +161,7 @@ def requires_postgresql() -> None:
         return
     if os.environ.get("DATABASE_URL"):
         pytest.fail(f"DATABASE_URL is set, but the database is {connection.vendor}, not PostgreSQL")
-    pytest.skip("needs concurrent writers: runs on PostgreSQL (set DATABASE_URL, as CI does)")
+    pytest.skip("PostgreSQL only: runs when DATABASE_URL is set, as CI does")
 
 
 @pytest.fixture

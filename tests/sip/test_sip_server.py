@@ -145,3 +145,56 @@ def test_the_auth_username_must_be_the_users(md5_server, desk, domain, admin_req
     finally:
         agent.close()
     assert SipDomain.objects.count() == 1
+
+
+def test_run_sip_server_serves_until_stopped_by_its_process_id(desk, domain, tmp_path):
+    """The command a person runs for a local trial: foreground, loopback, its own pid file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+    from django.db import connection
+
+    from sip.sip_server import answers
+
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{database['NAME']}"
+    else:
+        url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    port, pid_file = free_port(), tmp_path / "kamailio.pid"
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "run_sip_server",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--pid-file",
+            str(pid_file),
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().startswith(f"Kamailio on udp:127.0.0.1:{port}, MD5")
+        deadline = time.monotonic() + 15
+        while not answers("127.0.0.1", port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        answer = register(
+            ("127.0.0.1", port), username="desk", password=PASSWORD, domain=domain.domain
+        )
+        assert answer.status == 200
+        os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        assert process.wait(timeout=10) is not None
+        assert not answers("127.0.0.1", port)
+    finally:
+        process.kill()
+        process.wait()
