@@ -226,10 +226,22 @@ class ConnectionCheckForm(forms.Form):
         help_text="Only compared with the stored digest: never stored, logged or shown.",
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
+    live = forms.BooleanField(
+        label="Also test it for real",
+        required=False,
+        help_text="Sends a REGISTER with this username and password to the SIP server and "
+        "shows its answer.",
+    )
 
     def __init__(self, *args, account: ProviderAccount, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("live") and not cleaned.get("password"):
+            self.add_error("live", "Type the password to test it for real.")
+        return cleaned
 
     def clean_domain(self) -> SipDomain:
         typed = self.cleaned_data["domain"].strip().lower()

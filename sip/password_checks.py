@@ -25,9 +25,12 @@ from accounts.models import ProviderAccount
 from sip.diagnosis import Verdict
 from sip.models import Credential
 from sip.models import SipDomain
+from sip.sip_client import Answer
+from sip.sip_client import register
 from whippy.db import lock
 
 WINDOW = timedelta(minutes=1)
+LIVE_TIMEOUT = 3.0  # seconds a real REGISTER waits for each answer
 
 
 def wait_seconds(request: HttpRequest, account: ProviderAccount, username: str) -> int:
@@ -61,6 +64,30 @@ def too_many(wait: int) -> str:
     )
 
 
+def sip_server(domain: SipDomain) -> tuple[str, int]:
+    """Where a real REGISTER goes: the deployment's SIP server (settings.SIP_SERVER), or the
+    SIP domain itself on the SIP port, as a phone would. Never a host typed by a user."""
+    if settings.SIP_SERVER:
+        host, port = settings.SIP_SERVER.rsplit(":", 1)
+        return host, int(port)
+    return domain.domain, 5060
+
+
+def test_for_real(domain: SipDomain, username: str, password: str) -> Answer:
+    """A real REGISTER for the username and password; the answer, or status 0 for none within
+    LIVE_TIMEOUT seconds (or a server that cannot be reached)."""
+    try:
+        return register(
+            sip_server(domain),
+            username=username,
+            password=password,
+            domain=domain.domain,
+            timeout=LIVE_TIMEOUT,
+        )
+    except (OSError, ValueError):  # no such host, network unreachable, an unusable challenge
+        return Answer(0, "")
+
+
 def record_test(
     request: HttpRequest,
     account: ProviderAccount,
@@ -88,3 +115,11 @@ def record_test(
         object_repr=username,
         changes_setup=False,
     )
+
+
+def record_live(test: Activity, domain: SipDomain, live: Answer) -> None:
+    """Adds a real REGISTER's answer to the record of the password test it belongs to."""
+    host, port = sip_server(domain)
+    test.summary = f"{test.summary} A real REGISTER to {host}:{port}: {live.text}."[:500]
+    test.changes = {**test.changes, "real REGISTER": live.text}
+    test.save(update_fields=["summary", "changes"])

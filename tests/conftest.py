@@ -172,3 +172,10 @@ def admin_request(admin_user):
     request = RequestFactory().post("/")
     request.user = admin_user
     return request
+
+
+@pytest.fixture(autouse=True)
+def no_real_sip_servers(settings):
+    """No test ever sends SIP to a provider: the connection check's "test it for real" goes to
+    a loopback port (the discard port) unless a test starts a server of its own."""
+    settings.SIP_SERVER = "127.0.0.1:9"

@@ -7,6 +7,7 @@ cannot understand rather than guessing.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -221,6 +222,12 @@ for _name in (
 
 # The connection check's password tests, per person and per SIP user (sip/password_checks.py).
 PASSWORD_CHECKS_PER_MINUTE = envint("PASSWORD_CHECKS_PER_MINUTE", 10)
+# Where the connection check's "test it for real" sends its REGISTER: host:port of the SIP
+# server of this deployment (a self-hosted edge, deploy/kamailio/). Empty: the SIP domain itself,
+# port 5060, as a phone would. Never a host a user types.
+SIP_SERVER = os.environ.get("SIP_SERVER", "")
+if SIP_SERVER and not re.fullmatch(r"[\w.-]+:\d{1,5}", SIP_SERVER):
+    raise ImproperlyConfigured("SIP_SERVER must be host:port, such as 127.0.0.1:5060")
 if PASSWORD_CHECKS_PER_MINUTE < 1:
     raise ImproperlyConfigured("PASSWORD_CHECKS_PER_MINUTE must be 1 or more")
 

@@ -77,20 +77,25 @@ def sip_user_list(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
 
 
 def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionCheckForm):
-    """The verdicts for a valid form, or None when a password test must wait (then the form
-    says so). The typed password is compared with the digests, never kept."""
+    """The verdicts for a valid form and, when asked, a real REGISTER's answer; (None, None)
+    when a password test must wait (then the form says so). The password is never kept."""
     username, domain = form.cleaned_data["username"], form.cleaned_data["domain"]
     password = form.cleaned_data["password"]
     if not password:
-        return check_connection(account, username, domain)
+        return check_connection(account, username, domain), None
     with transaction.atomic():
         wait = password_checks.wait_seconds(request, account, username)
         if wait:
             form.add_error("password", password_checks.too_many(wait))
-            return None
+            return None, None
         verdicts = check_connection(account, username, domain, password)
-        password_checks.record_test(request, account, username, domain, verdicts)
-    return verdicts
+        test = password_checks.record_test(request, account, username, domain, verdicts)
+    live = None
+    if form.cleaned_data["live"]:
+        # After the transaction: its row locks are not held while the network answers.
+        live = password_checks.test_for_real(domain, username, password)
+        password_checks.record_live(test, domain, live)
+    return verdicts, live
 
 
 @login_required
@@ -106,7 +111,8 @@ def connection_check(request: AppRequest, org_slug: str, account_id: int) -> Htt
         initial = {key: request.GET.get(key) for key in ("username", "domain")}
         form = ConnectionCheckForm(account=account, initial=initial)
     check: dict[str, Any] = {"form": form, "slot": "check", "verdicts": None}
-    if form.is_valid() and (verdicts := run_check(request, account, form)) is not None:
+    verdicts, live = run_check(request, account, form) if form.is_valid() else (None, None)
+    if verdicts is not None:
         username, domain = form.cleaned_data["username"], form.cleaned_data["domain"]
         # A fresh form keeps what was asked, without the password.
         initial = {"username": username, "domain": domain.domain}
@@ -115,6 +121,8 @@ def connection_check(request: AppRequest, org_slug: str, account_id: int) -> Htt
             "verdicts": verdicts,
             "checked_username": username,
             "checked_domain": domain,
+            "live": live,
+            "live_server": "{}:{}".format(*password_checks.sip_server(domain)),
         }
     if request.htmx:
         # Only the check panel is swapped: the SIP users table is not needed.

@@ -198,3 +198,50 @@ def test_run_sip_server_serves_until_stopped_by_its_process_id(desk, domain, tmp
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_connection_check_tests_it_for_real(
+    md5_server, desk, domain, admin_client, settings, monkeypatch
+):
+    from accounts.models import Activity
+    from sip import password_checks
+    from tests.conftest import HTMX
+
+    settings.SIP_SERVER = f"127.0.0.1:{md5_server[1]}"
+    url = f"/o/acme/accounts/{domain.account_id}/sip-users/check/"
+    data = {"username": "desk", "domain": domain.prefix, "live": "on"}
+
+    def check(password: str) -> str:
+        response = admin_client.post(url, {**data, "password": password}, headers=HTMX)
+        return response.content.decode()
+
+    page = check(PASSWORD)
+    assert "For real: 200 OK</strong> from the SIP server at" in page
+    assert f"<code>127.0.0.1:{md5_server[1]}</code>" in page
+    assert PASSWORD not in page
+    page = check("Wrong-Pass-0000")
+    assert "For real: 403 Forbidden</strong>" in page
+    last = Activity.objects.filter(action="password_checked").order_by("-id").first()
+    assert last.summary == (
+        f"Checked the password of desk on {domain.domain}: did not match. "
+        f"A real REGISTER to 127.0.0.1:{md5_server[1]}: 403 Forbidden."
+    )
+    assert last.changes["real REGISTER"] == "403 Forbidden"
+    # Nobody listening: said so, after a short wait.
+    monkeypatch.setattr(password_checks, "LIVE_TIMEOUT", 0.3)
+    settings.SIP_SERVER = f"127.0.0.1:{free_port()}"
+    assert "For real: no answer</strong>" in check(PASSWORD)
+    # Without a password there is nothing to send.
+    page = admin_client.post(url, data, headers=HTMX).content.decode()
+    assert "Type the password to test it for real." in page
+    every = " ".join(f"{a.summary} {a.changes}" for a in Activity.objects.all())
+    assert PASSWORD not in every and "Wrong-Pass-0000" not in every
+
+
+def test_without_a_sip_server_setting_the_domain_itself_is_asked(domain, settings):
+    from sip.password_checks import sip_server
+
+    settings.SIP_SERVER = ""
+    assert sip_server(domain) == (domain.domain, 5060)
+    settings.SIP_SERVER = "edge.internal:5080"
+    assert sip_server(domain) == ("edge.internal", 5080)
