@@ -80,7 +80,9 @@ def test_no_admin_page_shows_a_digest(superuser, world):
         assert response.status_code in (200, 403), url  # 403: adding is refused
         html = response.content.decode()
         assert credential.ha1_md5 not in html and credential.ha1_sha256 not in html, url
-        assert "ha1" not in html.lower() and "HA1" not in html, url
+        # Tokens are random (CSRF, CSP nonces) and may hold "ha1" by chance: left out.
+        words = re.sub(r'(value=|nonce=|"x-csrftoken": )"[A-Za-z0-9+/=_-]{16,}"', "", html)
+        assert "ha1" not in words.lower(), url
         seen += response.status_code == 200
     assert seen > 10
     change = client.get(reverse("admin:sip_credential_change", args=[credential.pk]))
