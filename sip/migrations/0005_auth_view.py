@@ -25,7 +25,9 @@ SELECT
 FROM sip_credential c
 JOIN sip_credentialattachment a ON a.credential_list_id = c.credential_list_id
 JOIN sip_sipdomain d ON d.id = a.domain_id
-JOIN accounts_provideraccount p ON p.id = d.account_id
+-- LEFT: the same rows (every domain has its account), and a query that does not ask for
+-- the realm does not read the accounts at all (the join is removed).
+LEFT JOIN accounts_provideraccount p ON p.id = d.account_id
 """
 
 
