@@ -19,24 +19,12 @@ from sip.models import Purpose
 from sip.models import SipDomain
 from sip.sip_client import call
 from sip.sip_client import register
-from sip.sip_server import start
-from sip.sip_server import stop
-from tests.sip.test_sip_server import free_port
 
 pytestmark = [pytest.mark.sip_server, pytest.mark.django_db(transaction=True)]
 
 USERNAMES = ["alice", "bob", "Alice"]
 PASSWORDS = ["Pass-One-1234x", "Pass-Two-5678y"]
 PURPOSES = st.sampled_from([[], ["calls"], ["registrations"], ["calls", "registrations"]])
-
-
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    port = free_port()
-    with django_db_blocker.unblock():
-        process = start(port)
-    yield ("127.0.0.1", port)
-    stop(process)
 
 
 setups = st.fixed_dictionaries(
@@ -101,7 +89,7 @@ KNOWN = {
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(setup=setups)
-def test_the_connection_check_agrees_with_the_sip_server(server, admin_request, account, setup):
+def test_the_connection_check_agrees_with_the_sip_server(md5_server, admin_request, account, setup):
     domains = build(admin_request, account, setup)
     disagreements, statuses = [], set()
     for domain in domains:
@@ -112,7 +100,7 @@ def test_the_connection_check_agrees_with_the_sip_server(server, admin_request, 
                 }
                 for purpose, send in ((Purpose.REGISTRATIONS, register), (Purpose.CALLS, call)):
                     answer = send(
-                        server, username=username, password=password, domain=domain.domain
+                        md5_server, username=username, password=password, domain=domain.domain
                     )
                     expected = 200 if verdicts[purpose].ok else 403
                     statuses.add(answer.status)

@@ -6,8 +6,6 @@ server, another process, reads it from the test database."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from sip import services
@@ -15,35 +13,10 @@ from sip.models import CredentialAttachment
 from sip.models import SipDomain
 from sip.sip_client import call
 from sip.sip_client import register
-from sip.sip_server import start
-from sip.sip_server import stop
+from tests.sip.conftest import free_port
 
 pytestmark = [pytest.mark.sip_server, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Desk-Phone-Pass-1234"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def md5_server(django_db_setup, django_db_blocker):
-    port = free_port()
-    with django_db_blocker.unblock():
-        process = start(port)
-    yield ("127.0.0.1", port)
-    stop(process)
-
-
-@pytest.fixture(scope="module")
-def sha256_server(django_db_setup, django_db_blocker):
-    port = free_port()
-    with django_db_blocker.unblock():
-        process = start(port, sha256=True)
-    yield ("127.0.0.1", port)
-    stop(process)
 
 
 @pytest.fixture
