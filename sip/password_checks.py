@@ -73,7 +73,7 @@ def sip_server(domain: SipDomain) -> tuple[str, int]:
     return domain.domain, 5060
 
 
-def test_for_real(domain: SipDomain, username: str, password: str) -> Answer:
+def register_for_real(domain: SipDomain, username: str, password: str) -> Answer:
     """A real REGISTER for the username and password; the answer, or status 0 for none within
     LIVE_TIMEOUT seconds (or a server that cannot be reached)."""
     try:

@@ -93,7 +93,7 @@ def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionChe
     live = None
     if form.cleaned_data["live"]:
         # After the transaction: its row locks are not held while the network answers.
-        live = password_checks.test_for_real(domain, username, password)
+        live = password_checks.register_for_real(domain, username, password)
         password_checks.record_live(test, domain, live)
     return verdicts, live
 
