@@ -70,7 +70,9 @@ def start(port: int, *, sha256: bool = False, database: dict | None = None) -> s
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Kamailio stopped: {Path(log.name).read_text()[-2000:]}")
+            stopped = Path(log.name).read_text()[-2000:]
+            Path(log.name).unlink(missing_ok=True)
+            raise RuntimeError(f"Kamailio stopped: {stopped}")
         if answers("127.0.0.1", port):
             return process
     stop(process)

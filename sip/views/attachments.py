@@ -100,7 +100,8 @@ def attachment_create(request: AppRequest, org_slug: str, account_id: int) -> Ht
     # Nothing to link yet: the form explains instead (a POST is refused the same way).
     if context["has_domains"] and context["has_lists"] and form.is_valid():
         domain, credential_list = form.cleaned_data["domain"], form.cleaned_data["credential_list"]
-        domain.account = credential_list.account = account  # the instance the service bumps
+        # The account is loaded already: the service reads it without another query.
+        domain.account = credential_list.account = account
         data = {"domain": domain, "credential_list": credential_list, "purposes": form.purposes()}
         result = save_or_error(form, services.attachment_create, request=request, **data)
         if result is not None:
@@ -124,7 +125,7 @@ def attachment_delete(
         domain__account=account,
     )
     require_change(request, membership)  # after the lookup: a foreign id is a 404
-    attachment.domain.account = account  # the service bumps this instance's setup version
+    attachment.domain.account = account  # loaded already: the service reads it, no query
     if request.method == "POST":
         services.attachment_delete(request=request, attachment=attachment)
         messages.success(

@@ -62,7 +62,7 @@ def render_tab(request: AppRequest, template: str, context: dict[str, Any]) -> H
 def get_list(account: ProviderAccount, list_id: int) -> CredentialList:
     """One of the account's credential lists (another account's is a 404), its account set."""
     credential_list = get_object_or_404(CredentialList, pk=list_id, account=account)
-    credential_list.account = account  # the services bump this instance's setup version
+    credential_list.account = account  # loaded already: the services read it, no query
     return credential_list
 
 

@@ -59,7 +59,7 @@ def get_domain(request: AppRequest, org_slug: str, account_id: int, domain_id: i
     membership, account = get_account(request, org_slug, account_id)
     domain = get_object_or_404(SipDomain, pk=domain_id, account=account)
     require_change(request, membership)
-    domain.account = account  # the services bump this instance's setup version
+    domain.account = account  # loaded already: the services read it, no query
     return membership, account, domain
 
 
