@@ -85,6 +85,12 @@ class ProviderAccount(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Bumped by every recorded change: cached setup reviews are keyed by it.
     setup_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # The provider account this one manages (Twilio): empty while it is managed here only.
+    # The API key's secret is write-only: encrypted (whippy/encryption.py), never shown.
+    twilio_account_sid = models.CharField("Account SID", max_length=34, blank=True)
+    twilio_key_sid = models.CharField("API Key SID", max_length=34, blank=True)
+    twilio_key_secret = models.TextField(blank=True, editable=False)
+    connected_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,6 +113,11 @@ class ProviderAccount(models.Model):
     @property
     def provider_info(self) -> Provider:
         return get_provider(self.provider)
+
+    @property
+    def connected(self) -> bool:
+        """Whether every change to its SIP setup goes to the provider first."""
+        return bool(self.twilio_key_secret) and self.provider_info.syncs
 
     activity_type = ObjectType.ACCOUNT  # what Activity records of a change to it
 
@@ -166,12 +177,17 @@ class Activity(models.Model):
     class Action(models.TextChoices):
         CREATED = "created", "Created"
         RENAMED = "renamed", "Renamed"
+        UPDATED = "updated", "Changed"
         DELETED = "deleted", "Deleted"
         PASSWORD_ROTATED = "password_rotated", "Password rotated"
         ATTACHED = "attached", "Attached"
         DETACHED = "detached", "Detached"
         # The connection check compared a typed password (never stored): changes nothing.
         PASSWORD_CHECKED = "password_checked", "Password checked"
+        # A change reached the provider, the save here failed, and undoing it failed too.
+        OUT_OF_SYNC = "out_of_sync", "Out of sync"
+        CONNECTED = "connected", "Connected"
+        DISCONNECTED = "disconnected", "Disconnected"
 
     ObjectType = ObjectType
 

@@ -14,6 +14,9 @@ class Provider:
     max_domains: int | None = None
     max_credential_lists: int | None = None
     max_credentials_per_list: int | None = None
+    # Whether the app can connect to the provider's API and keep the account's setup in sync;
+    # the others are managed here only, and say so.
+    syncs: bool = False
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -28,6 +31,7 @@ PROVIDERS: dict[str, Provider] = {
             max_domains=100,
             max_credential_lists=100,
             max_credentials_per_list=1000,
+            syncs=True,
         ),
         Provider(
             key="telnyx",

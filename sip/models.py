@@ -4,6 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -49,7 +50,42 @@ def limit_message(account: ProviderAccount, limit: int, what: str) -> str:
     )
 
 
-class SipDomain(models.Model):
+class SyncState(models.TextChoices):
+    """Where a row stands with the provider account it belongs to (connected accounts only)."""
+
+    LOCAL = "", "Here only"
+    SYNCED = "synced", "In Twilio"
+    PENDING = "pending", "Not yet in Twilio"
+    FAILED = "failed", "Out of sync"
+
+
+class Synced(models.Model):
+    """A row that a connected account keeps in the provider too."""
+
+    sync_state = models.CharField(
+        max_length=8, blank=True, choices=SyncState.choices, editable=False
+    )
+    # Why it is out of sync, in the app's words (never a secret).
+    sync_error = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class HasRemoteSid(Synced):
+    # The provider's id for it (Twilio: SD..., CL..., CR...).
+    remote_sid = models.CharField(max_length=34, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class VoiceMethod(models.TextChoices):
+    POST = "POST", "POST"
+    GET = "GET", "GET"
+
+
+class SipDomain(HasRemoteSid):
     account = models.ForeignKey(
         ProviderAccount, on_delete=models.PROTECT, related_name="sip_domains"
     )
@@ -62,6 +98,19 @@ class SipDomain(models.Model):
     )
     # The full domain ({prefix}.{provider suffix}); providers keep these names globally unique.
     domain = models.CharField(max_length=253, unique=True, editable=False)
+    # What the provider does with calls to the domain, and what phones need.
+    voice_url = models.URLField(
+        "voice URL",
+        max_length=255,
+        blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        error_messages={"invalid": "Enter a web address starting with https:// or http://."},
+    )
+    voice_method = models.CharField(
+        max_length=4, choices=VoiceMethod.choices, default=VoiceMethod.POST
+    )
+    sip_registration = models.BooleanField("SIP registration", default=False)
+    secure = models.BooleanField("secure media (TLS and SRTP)", default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -84,17 +133,20 @@ class SipDomain(models.Model):
         return self.domain
 
     def save(self, *args, **kwargs) -> None:
-        self.prefix = self.prefix.lower()
-        self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
+        self.set_domain()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if not self.prefix or self.account_id is None:
             return
-        self.prefix = self.prefix.lower()
-        self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
+        self.set_domain()
         if SipDomain.objects.filter(domain=self.domain).exclude(pk=self.pk).exists():
             raise ValidationError({"prefix": DOMAIN_IN_USE})
+
+    def set_domain(self) -> None:
+        """The full domain from the prefix and the provider's suffix."""
+        self.prefix = self.prefix.lower()
+        self.domain = f"{self.prefix}.{self.account.provider_info.domain_suffix}"
 
     def check_limits(self) -> None:
         """The provider's limit and the organization's share; the service calls this with the
@@ -124,7 +176,7 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in name.casefold() if ch.isalnum())
 
 
-class CredentialList(models.Model):
+class CredentialList(HasRemoteSid):
     account = models.ForeignKey(
         ProviderAccount, on_delete=models.PROTECT, related_name="credential_lists"
     )
@@ -177,7 +229,7 @@ class CredentialList(models.Model):
         return self.account
 
 
-class Credential(models.Model):
+class Credential(HasRemoteSid):
     """A SIP user's login. The password itself is never stored: only its digest hashes."""
 
     credential_list = models.ForeignKey(
@@ -263,7 +315,7 @@ class Purpose(models.TextChoices):
     REGISTRATIONS = "registrations", "Registrations"
 
 
-class CredentialAttachment(models.Model):
+class CredentialAttachment(Synced):
     """Says that a credential list authenticates calls or registrations on a SIP domain."""
 
     domain = models.ForeignKey(SipDomain, on_delete=models.CASCADE, related_name="attachments")

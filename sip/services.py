@@ -10,7 +10,6 @@ Locks are taken parent first (organization, account, domain, list), the same ord
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.template.defaultfilters import pluralize
 
 from accounts.activity import Action
@@ -20,6 +19,7 @@ from accounts.activity import record
 from accounts.models import Organization
 from accounts.models import ProviderAccount
 from accounts.services import rename
+from sip import twilio_api
 from sip.models import DOMAIN_IN_USE
 from sip.models import LIST_NAME_TAKEN
 from sip.models import USERNAME_TAKEN
@@ -28,8 +28,14 @@ from sip.models import CredentialAttachment
 from sip.models import CredentialList
 from sip.models import Purpose
 from sip.models import SipDomain
+from sip.models import SyncState
 from sip.models import already_attached
 from sip.models import password_version
+from sip.sync import Remote
+from sip.sync import remote_first
+from sip.sync import synced
+from sip.twilio_api import MappingKind
+from sip.twilio_api import flag
 from whippy.db import Gone
 from whippy.db import lock_or_gone
 from whippy.db import save_unique
@@ -66,32 +72,111 @@ def attached_domains(credential_list: CredentialList) -> list[SipDomain]:
 
 # SIP domains
 
+DOMAIN_ERRORS = {
+    21232: ("prefix", "Twilio refused this domain: it is already taken by another Twilio account."),
+    21230: (
+        None,
+        "Twilio refused the domain: this Twilio account has reached its limit of domains.",
+    ),
+}
+# The domain's fields Twilio keeps, with Twilio's names.
+DOMAIN_SETTINGS = {
+    "name": "FriendlyName",
+    "voice_url": "VoiceUrl",
+    "voice_method": "VoiceMethod",
+    "sip_registration": "SipRegistration",
+    "secure": "Secure",
+}
+SETTING_LABELS = {
+    "name": "name",
+    "voice_url": "voice URL",
+    "voice_method": "voice method",
+    "sip_registration": "SIP registration",
+    "secure": "secure media",
+}
 
-@transaction.atomic
+
+def twilio_fields(domain: SipDomain, names: list[str]) -> dict[str, str]:
+    fields = {}
+    for name in names:
+        value = getattr(domain, name)
+        fields[DOMAIN_SETTINGS[name]] = flag(value) if isinstance(value, bool) else value
+    return fields
+
+
+@remote_first
 def domain_create(
-    *, request: AppRequest, account: ProviderAccount, name: str, prefix: str
+    *,
+    request: AppRequest,
+    remote: Remote,
+    account: ProviderAccount,
+    name: str,
+    prefix: str,
+    **settings: object,
 ) -> SipDomain:
+    """Adds a SIP domain (settings: voice_url, voice_method, sip_registration, secure)."""
     # Limits (the provider's and the organization's share) and deletes see settled counts.
     lock_or_gone(Organization, account.organization_id)
     lock_or_gone(ProviderAccount, account.pk)
-    domain = SipDomain(account=account, name=name, prefix=prefix)
+    domain = SipDomain(account=account, name=name, prefix=prefix, **settings)
     domain.check_limits()
+    domain.set_domain()
+    created_remote = remote.call(
+        account,
+        lambda api: api.create_domain(domain.domain, **twilio_fields(domain, [*DOMAIN_SETTINGS])),
+        errors=DOMAIN_ERRORS,
+        undo=lambda api, result: api.delete_domain(result["sid"]),
+        differs=f"Twilio kept SIP domain {domain.domain}, which could not be saved here.",
+        row=domain,
+        kept=False,
+    )
+    domain.remote_sid = created_remote["sid"] if created_remote else ""
+    domain.sync_state = synced(account)
     save_unique(domain, "prefix", DOMAIN_IN_USE)
     summary = f"Added SIP domain {domain.domain} (“{name}”)."
     record(request, Action.CREATED, domain, summary, created(name=name, domain=domain.domain))
     return domain
 
 
-@transaction.atomic
+@remote_first
+def domain_update(*, request: AppRequest, remote: Remote, domain: SipDomain, **values: object):
+    """Changes a SIP domain's name or settings (its prefix never changes)."""
+    stored = SipDomain.objects.select_for_update().values(*DOMAIN_SETTINGS).get(pk=domain.pk)
+    changed = [name for name, value in values.items() if stored[name] != value]
+    for name, value in values.items():
+        setattr(domain, name, value)
+    if not changed:
+        return domain
+    old = SipDomain(account=domain.account, **stored)
+    if domain.remote_sid:
+        remote.call(
+            domain.account,
+            lambda api: api.update_domain(domain.remote_sid, **twilio_fields(domain, changed)),
+            undo=lambda api, result: api.update_domain(
+                domain.remote_sid, **twilio_fields(old, changed)
+            ),
+            differs=f"Twilio has other settings for {domain.domain} than this app "
+            f"({', '.join(SETTING_LABELS[name] for name in changed)}).",
+            row=domain,
+        )
+    domain.save(update_fields=changed)
+    changes = {name: [stored[name], values[name]] for name in changed}
+    if changed == ["name"]:
+        summary = f"Renamed SIP domain {domain} from “{stored['name']}” to “{domain.name}”."
+        record(request, Action.RENAMED, domain, summary, changes)
+    else:
+        labels = ", ".join(SETTING_LABELS[name] for name in changed)
+        record(request, Action.UPDATED, domain, f"Changed SIP domain {domain}: {labels}.", changes)
+    return domain
+
+
 def domain_rename(*, request: AppRequest, domain: SipDomain, name: str) -> SipDomain:
-    """Renames a SIP domain: only its friendly name can change."""
-    return rename(
-        request, domain, name, lambda old: f"Renamed SIP domain {domain} from “{old}” to “{name}”."
-    )
+    """Renames a SIP domain: only its friendly name changes."""
+    return domain_update(request=request, domain=domain, name=name)
 
 
-@transaction.atomic
-def domain_delete(*, request: AppRequest, domain: SipDomain) -> SipDomain:
+@remote_first
+def domain_delete(*, request: AppRequest, remote: Remote, domain: SipDomain) -> SipDomain:
     """Deletes a SIP domain and its attachments (the confirmation lists them)."""
     lock_or_gone(SipDomain, domain.pk)  # no attachment can be added to it meanwhile
     removed = [
@@ -104,32 +189,71 @@ def domain_delete(*, request: AppRequest, domain: SipDomain) -> SipDomain:
     changes = deleted(
         name=domain.name, domain=domain.domain, **({"attachments": removed} if removed else {})
     )
+    if domain.remote_sid:
+        remote.call(
+            domain.account,
+            lambda api: api.delete_domain(domain.remote_sid),
+            undo=cannot_undo,
+            differs=f"Twilio deleted SIP domain {domain.domain}, which is still here.",
+            row=domain,
+        )
     record(request, Action.DELETED, domain, summary, changes)
     domain.delete()
     return domain
 
 
+def cannot_undo(api: twilio_api.Twilio, result: object) -> None:
+    """A deletion or a new password cannot be taken back: its mark says what differs."""
+    raise twilio_api.TwilioUnreachable("cannot be undone")
+
+
 # Credential lists
 
+LIST_ERRORS = {21240: ("name", "Twilio already has a credential list with this name.")}
 
-@transaction.atomic
+
+@remote_first
 def credential_list_create(
-    *, request: AppRequest, account: ProviderAccount, name: str
+    *, request: AppRequest, remote: Remote, account: ProviderAccount, name: str
 ) -> CredentialList:
     lock_or_gone(ProviderAccount, account.pk)  # the limit and deletes see a settled count
     credential_list = CredentialList(account=account, name=name)
     credential_list.check_limits()
+    created_remote = remote.call(
+        account,
+        lambda api: api.create_credential_list(name),
+        errors=LIST_ERRORS,
+        undo=lambda api, result: api.delete_credential_list(result["sid"]),
+        differs=f"Twilio kept credential list “{name}”, which could not be saved here.",
+        row=credential_list,
+        kept=False,
+    )
+    credential_list.remote_sid = created_remote["sid"] if created_remote else ""
+    credential_list.sync_state = synced(account)
     save_unique(credential_list, "name", LIST_NAME_TAKEN)
     summary = f"Added credential list “{name}”."
     record(request, Action.CREATED, credential_list, summary, created(name=name))
     return credential_list
 
 
-@transaction.atomic
+@remote_first
 def credential_list_rename(
-    *, request: AppRequest, credential_list: CredentialList, name: str
+    *, request: AppRequest, remote: Remote, credential_list: CredentialList, name: str
 ) -> CredentialList:
     """Renames a credential list; a name taken meanwhile is a field error, nothing changed."""
+    rows = CredentialList.objects.select_for_update()
+    old_name = rows.values_list("name", flat=True).get(pk=credential_list.pk)
+    if credential_list.remote_sid and old_name != name:
+        remote.call(
+            credential_list.account,
+            lambda api: api.rename_credential_list(credential_list.remote_sid, name),
+            errors=LIST_ERRORS,
+            undo=lambda api, result: api.rename_credential_list(
+                credential_list.remote_sid, old_name
+            ),
+            differs=f"Twilio calls credential list “{old_name}” “{name}”.",
+            row=credential_list,
+        )
     return rename(
         request,
         credential_list,
@@ -140,8 +264,10 @@ def credential_list_rename(
     )
 
 
-@transaction.atomic
-def credential_list_delete(*, request: AppRequest, credential_list: CredentialList) -> int:
+@remote_first
+def credential_list_delete(
+    *, request: AppRequest, remote: Remote, credential_list: CredentialList
+) -> int:
     """Deletes a list that is attached nowhere, with its credentials; returns how many went
     with it. Raises StillAttached when a domain still uses it."""
     # Attachments are read after the lock: one added meanwhile refuses the delete.
@@ -155,6 +281,15 @@ def credential_list_delete(*, request: AppRequest, credential_list: CredentialLi
         f"and its {count} credential{pluralize(count)}."
     )
     changes = deleted(name=credential_list.name, credentials=count)
+    if credential_list.remote_sid:
+        remote.call(
+            credential_list.account,
+            lambda api: api.delete_credential_list(credential_list.remote_sid),
+            undo=cannot_undo,
+            differs=f"Twilio deleted credential list “{credential_list.name}”, "
+            "which is still here.",
+            row=credential_list,
+        )
     record(request, Action.DELETED, credential_list, summary, changes)
     credential_list.delete()
     return count
@@ -162,15 +297,49 @@ def credential_list_delete(*, request: AppRequest, credential_list: CredentialLi
 
 # Credentials (SIP users)
 
+CREDENTIAL_ERRORS = {
+    21240: ("username", "Twilio refused this username: the list already has it, or it is invalid."),
+    21243: (
+        "password",
+        "Twilio refused this password: it needs at least 12 characters with an upper case "
+        "letter, a lower case letter and a digit.",
+    ),
+}
 
-@transaction.atomic
+
+@remote_first
 def credential_create(
-    *, request: AppRequest, credential_list: CredentialList, username: str, password: str
+    *,
+    request: AppRequest,
+    remote: Remote,
+    credential_list: CredentialList,
+    username: str,
+    password: str,
 ) -> Credential:
-    """Adds a SIP user; only the digests of its password are kept."""
+    """Adds a SIP user; the password goes to the provider in this one request, and only its
+    digests are kept here."""
     lock_or_gone(CredentialList, credential_list.pk)  # the limit sees a settled count
     credential = Credential(credential_list=credential_list, username=username)
     credential.check_limits()
+    account = credential_list.account
+    created_remote = None
+    if account.connected and not credential_list.remote_sid:
+        credential.sync_state = SyncState.PENDING  # its list is not in Twilio yet
+    else:
+        created_remote = remote.call(
+            account,
+            lambda api: api.create_credential(credential_list.remote_sid, username, password),
+            errors=CREDENTIAL_ERRORS,
+            undo=lambda api, result: api.delete_credential(
+                credential_list.remote_sid, result["sid"]
+            ),
+            differs=f"Twilio kept SIP user “{username}” in “{credential_list.name}”, which "
+            "could not be saved here.",
+            row=credential,
+            kept=False,
+        )
+        credential.sync_state = synced(account)
+    credential.remote_sid = created_remote["sid"] if created_remote else ""
     credential.set_password(password)
     save_unique(credential, "username", USERNAME_TAKEN)
     summary = f"Added SIP user “{username}” to “{credential_list.name}”."
@@ -179,9 +348,14 @@ def credential_create(
     return credential
 
 
-@transaction.atomic
+@remote_first
 def credential_rotate(
-    *, request: AppRequest, credential: Credential, password: str, version: str | None = None
+    *,
+    request: AppRequest,
+    remote: Remote,
+    credential: Credential,
+    password: str,
+    version: str | None = None,
 ) -> Credential:
     """Sets a new password. version, when given, is the password the caller saw
     (password_version): if another rotation came first, AlreadyRotated is raised and nothing
@@ -191,6 +365,19 @@ def credential_rotate(
     credential.password_changed_at = before
     if version is not None and password_version(credential) != version:
         raise AlreadyRotated("The password was rotated after this form was opened.")
+    credential_list = credential.credential_list
+    if credential.remote_sid:
+        remote.call(
+            credential_list.account,
+            lambda api: api.set_password(
+                credential_list.remote_sid, credential.remote_sid, password
+            ),
+            errors=CREDENTIAL_ERRORS,
+            undo=cannot_undo,
+            differs=f"Twilio has a newer password for SIP user “{credential.username}” than "
+            "this app: rotate it again.",
+            row=credential,
+        )
     credential.set_password(password)
     credential.save(update_fields=["ha1_md5", "ha1_sha256", "password_changed_at"])
     summary = (
@@ -203,11 +390,19 @@ def credential_rotate(
     return credential
 
 
-@transaction.atomic
-def credential_delete(*, request: AppRequest, credential: Credential) -> Credential:
+@remote_first
+def credential_delete(*, request: AppRequest, remote: Remote, credential: Credential) -> Credential:
     credential_list = credential.credential_list
     summary = f"Deleted SIP user “{credential.username}” from “{credential_list.name}”."
     changes = deleted(username=credential.username, credential_list=credential_list.name)
+    if credential.remote_sid:
+        remote.call(
+            credential_list.account,
+            lambda api: api.delete_credential(credential_list.remote_sid, credential.remote_sid),
+            undo=cannot_undo,
+            differs=f"Twilio deleted SIP user “{credential.username}”, which is still here.",
+            row=credential,
+        )
     record(request, Action.DELETED, credential, summary, changes)
     credential.delete()
     return credential
@@ -215,20 +410,29 @@ def credential_delete(*, request: AppRequest, credential: Credential) -> Credent
 
 # Credential attachments
 
+KINDS = {Purpose.CALLS: MappingKind.CALLS, Purpose.REGISTRATIONS: MappingKind.REGISTRATIONS}
 
-@transaction.atomic
+
+def in_provider(domain: SipDomain, credential_list: CredentialList) -> bool:
+    """Whether a link between them can be made in the provider: both are there."""
+    return bool(domain.remote_sid and credential_list.remote_sid)
+
+
+@remote_first
 def attachment_create(
     *,
     request: AppRequest,
+    remote: Remote,
     domain: SipDomain,
     credential_list: CredentialList,
     purposes: list[Purpose],
 ) -> tuple[list[CredentialAttachment], list[Purpose]]:
     """Attaches a list to a domain for each purpose; returns (attachments added, purposes that
-    were already there). Refuses (ValidationError) when nothing is left to add.
+    were already there). Refuses (ValidationError) when nothing is left to add. Attaching for
+    registrations turns the domain's SIP registration on: phones cannot register without it.
 
-    get_or_create settles a race on the unique constraint: a concurrent or double submit of
-    the same link finds the other request's row instead of failing.
+    The purposes already there are read with the domain and the list locked: a concurrent or
+    double submit of the same link waits for the other request, then finds its rows.
     """
     if domain.account_id != credential_list.account_id:
         raise ValueError("The domain and the list belong to different accounts.")
@@ -237,19 +441,43 @@ def attachment_create(
         lock_or_gone(CredentialList, credential_list.pk)
     except Gone as error:
         raise ValidationError(GONE) from error
-    added: list[CredentialAttachment] = []
-    existing: list[Purpose] = []
-    for purpose in purposes:
-        attachment, new = CredentialAttachment.objects.get_or_create(
-            domain=domain, credential_list=credential_list, purpose=purpose
-        )
-        if new:
-            added.append(attachment)
-        else:
-            existing.append(purpose)
-    if not added:
+    existing = list(
+        CredentialAttachment.objects.filter(
+            domain=domain, credential_list=credential_list, purpose__in=purposes
+        ).values_list("purpose", flat=True)
+    )
+    missing = [purpose for purpose in purposes if purpose not in existing]
+    if not missing:
         # Another request attached the same link between validation and saving.
         raise ValidationError(already_attached(credential_list, domain, existing))
+    account = domain.account
+    linked = in_provider(domain, credential_list)
+    if Purpose.REGISTRATIONS in missing and not domain.sip_registration:
+        registration_on(request, remote, domain)
+    for purpose in missing:
+        if linked:
+            remote.call(
+                account,
+                lambda api, kind=KINDS[purpose]: api.map_list(
+                    domain.remote_sid, kind, credential_list.remote_sid
+                ),
+                undo=lambda api, result, kind=KINDS[purpose]: api.unmap_list(
+                    domain.remote_sid, kind, credential_list.remote_sid
+                ),
+                differs=f"Twilio kept “{credential_list.name}” attached to {domain}, which "
+                "could not be saved here.",
+                row=CredentialAttachment(
+                    domain=domain, credential_list=credential_list, purpose=purpose
+                ),
+                kept=False,
+            )
+    state = synced(account) if linked or not account.connected else SyncState.PENDING
+    added = [
+        CredentialAttachment.objects.create(
+            domain=domain, credential_list=credential_list, purpose=purpose, sync_state=state
+        )
+        for purpose in missing
+    ]
     for attachment in added:
         purpose = attachment.get_purpose_display().lower()
         summary = f"Attached “{credential_list.name}” to {domain} for {purpose}."
@@ -260,14 +488,43 @@ def attachment_create(
     return added, existing
 
 
-@transaction.atomic
+def registration_on(request: AppRequest, remote: Remote, domain: SipDomain) -> None:
+    """Turns on SIP registration for a domain, in the provider first (inside a write)."""
+    SipDomain.objects.select_for_update().filter(pk=domain.pk).exists()
+    if domain.remote_sid:
+        remote.call(
+            domain.account,
+            lambda api: api.update_domain(domain.remote_sid, SipRegistration="true"),
+            undo=lambda api, result: api.update_domain(domain.remote_sid, SipRegistration="false"),
+            differs=f"Twilio has SIP registration on for {domain}, which is off here.",
+            row=domain,
+        )
+    domain.sip_registration = True
+    domain.save(update_fields=["sip_registration"])
+    summary = f"Turned on SIP registration for {domain}: phones can register on it."
+    record(request, Action.UPDATED, domain, summary, {"sip_registration": [False, True]})
+
+
+@remote_first
 def attachment_delete(
-    *, request: AppRequest, attachment: CredentialAttachment
+    *, request: AppRequest, remote: Remote, attachment: CredentialAttachment
 ) -> CredentialAttachment:
     domain, credential_list = attachment.domain, attachment.credential_list
     purpose = attachment.get_purpose_display().lower()
     summary = f"Detached “{credential_list.name}” from {domain} for {purpose}."
     changes = deleted(domain=domain.domain, credential_list=credential_list.name, purpose=purpose)
+    if in_provider(domain, credential_list):
+        kind = KINDS[Purpose(attachment.purpose)]
+        remote.call(
+            domain.account,
+            lambda api: api.unmap_list(domain.remote_sid, kind, credential_list.remote_sid),
+            undo=lambda api, result: api.map_list(
+                domain.remote_sid, kind, credential_list.remote_sid
+            ),
+            differs=f"Twilio detached “{credential_list.name}” from {domain} for {purpose}, "
+            "which is still attached here.",
+            row=attachment,
+        )
     record(request, Action.DETACHED, attachment, summary, changes)
     attachment.delete()
     return attachment

@@ -121,7 +121,7 @@ def test_a_rename_writes_the_name_and_nothing_else(admin_request, org, account, 
     for model, obj in ((SipDomain, domain), (CredentialList, phones)):
         model.objects.filter(pk=obj.pk).update(created_at=moved)
     ProviderAccount.objects.filter(pk=account.pk).update(setup_version=41)
-    services.domain_rename(request=admin_request, domain=domain, name="Head office")
+    services.domain_rename(request=admin_request, domain=domain, name="Main office")
     services.credential_list_rename(request=admin_request, credential_list=phones, name="Desks")
     account_services.account_rename(request=admin_request, account=account, name="Main")
     assert SipDomain.objects.get(pk=domain.pk).created_at == moved

@@ -16,6 +16,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "sip.example.com",
     "HTTPS": "true",
     "STATIC_MANIFEST": "true",
+    "ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItdGhlLXRlc3Q=",
 }
 
 
@@ -46,6 +47,12 @@ def test_secret_key_required_when_debug_is_off():
     assert "SECRET_KEY is required when DEBUG is off" in result.stderr
 
 
+def test_encryption_keys_required_when_debug_is_off():
+    result = manage("check", env={**PRODUCTION, "ENCRYPTION_KEYS": ""})
+    assert result.returncode != 0
+    assert "ENCRYPTION_KEYS is required when DEBUG is off" in result.stderr
+
+
 def test_bad_boolean_is_refused():
     result = manage("check", env={**PRODUCTION, "DEBUG": "maybe"})
     assert result.returncode != 0
@@ -60,6 +67,7 @@ def test_debug_is_off_unless_asked():
         env={
             **{k: v for k, v in os.environ.items() if k not in PRODUCTION},
             "SECRET_KEY": "k" * 50,
+            "ENCRYPTION_KEYS": PRODUCTION["ENCRYPTION_KEYS"],
             "DJANGO_SETTINGS_MODULE": "whippy.settings",
         },
         capture_output=True,

@@ -231,6 +231,17 @@ if SIP_SERVER and not re.fullmatch(r"[\w.-]+:\d{1,5}", SIP_SERVER):
 if PASSWORD_CHECKS_PER_MINUTE < 1:
     raise ImproperlyConfigured("PASSWORD_CHECKS_PER_MINUTE must be 1 or more")
 
+# Twilio's REST API (sip/twilio_api.py). The tests, and a local trial, point it at the fake.
+TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com")
+# Fernet keys that encrypt providers' API secrets at rest (whippy/encryption.py), separated by
+# commas: the first encrypts, every one decrypts. To rotate, put a new key first, run
+# `manage.py rotate_encryption_key`, then drop the old one.
+ENCRYPTION_KEYS = envlist("ENCRYPTION_KEYS", [])
+if not ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("ENCRYPTION_KEYS is required when DEBUG is off")
+    ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LXNlY3JldCE="]
+
 # Content Security Policy: everything from this origin, nothing inline, no eval.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
