@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.db import models
 
@@ -15,16 +17,54 @@ from sip.models import Purpose
 from sip.models import SipDomain
 from sip.models import already_attached
 
+DOMAIN_SETTING_LABELS = {
+    "voice_url": "Voice URL",
+    "voice_method": "Voice method",
+    "sip_registration": "SIP registration",
+    "secure": "Secure media (TLS and SRTP)",
+}
+DOMAIN_SETTING_HELP = {
+    "voice_url": "Where Twilio asks what to do with a call to this domain (TwiML). Optional.",
+    "sip_registration": "Lets phones register on this domain. Turned on when a credential list "
+    "is attached for registrations.",
+    "secure": "Phones must use TLS for signalling and SRTP for media.",
+}
 
-class SipDomainForm(forms.ModelForm):
+
+class DomainSettingsForm(forms.ModelForm):
+    """The settings Twilio keeps on a domain. A form sent without the voice method (an older
+    page, a script) keeps POST, Twilio's default."""
+
+    voice_url = forms.URLField(
+        label=DOMAIN_SETTING_LABELS["voice_url"],
+        help_text=DOMAIN_SETTING_HELP["voice_url"],
+        required=False,
+        max_length=255,
+        assume_scheme="https",
+        error_messages={
+            "invalid": "Enter a web address starting with https:// or http://.",
+            "max_length": "A voice URL can have at most 255 characters.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["voice_method"].required = False
+
+    def clean_voice_method(self) -> str:
+        return self.cleaned_data["voice_method"] or "POST"
+
+
+class SipDomainForm(DomainSettingsForm):
     class Meta:
         model = SipDomain
-        fields = ["name", "prefix"]
-        labels = {"name": "Name", "prefix": "Domain prefix"}
+        fields = ["name", "prefix", *DOMAIN_SETTING_LABELS]
+        labels = {"name": "Name", "prefix": "Domain prefix", **DOMAIN_SETTING_LABELS}
         help_texts = {
             "name": "A friendly name, up to 64 characters.",
             "prefix": "Letters, digits and hyphens, up to 63 characters. "
             "It cannot be changed later.",
+            **DOMAIN_SETTING_HELP,
         }
         widgets = {
             "prefix": forms.TextInput(
@@ -41,12 +81,14 @@ class SipDomainForm(forms.ModelForm):
         return self.cleaned_data["prefix"].lower()
 
 
-class SipDomainRenameForm(forms.ModelForm):
+class SipDomainRenameForm(DomainSettingsForm):
+    """A domain's name and settings: everything but its prefix."""
+
     class Meta:
         model = SipDomain
-        fields = ["name"]
-        labels = {"name": "Name"}
-        help_texts = {"name": "A friendly name, up to 64 characters."}
+        fields = ["name", *DOMAIN_SETTING_LABELS]
+        labels = {"name": "Name", **DOMAIN_SETTING_LABELS}
+        help_texts = {"name": "A friendly name, up to 64 characters.", **DOMAIN_SETTING_HELP}
 
 
 class CredentialListForm(forms.ModelForm):
@@ -253,3 +295,63 @@ class ConnectionCheckForm(forms.Form):
         if domain is None:
             raise forms.ValidationError(f"This account has no SIP domain “{typed}”.")
         return domain
+
+
+class ConnectionForm(forms.ModelForm):
+    """The Twilio account an account manages, and the API key to reach it with. The secret is
+    write-only: never shown, not even masked; left blank, the saved one stays."""
+
+    twilio_key_secret = forms.CharField(
+        label="API Key secret",
+        required=False,
+        max_length=128,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        error_messages={"max_length": "An API Key secret has at most 128 characters."},
+    )
+
+    class Meta:
+        model = ProviderAccount
+        fields = ["twilio_account_sid", "twilio_key_sid"]
+        labels = {"twilio_account_sid": "Account SID", "twilio_key_sid": "API Key SID"}
+        help_texts = {
+            "twilio_account_sid": "AC followed by 32 hexadecimal characters (Twilio Console, "
+            "Account Info).",
+            "twilio_key_sid": "SK followed by 32 hexadecimal characters. Create a Standard API "
+            "key for this app in the Twilio Console (Account > API keys).",
+        }
+        widgets = {
+            "twilio_account_sid": forms.TextInput(attrs={"autocomplete": "off"}),
+            "twilio_key_sid": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.Meta.fields:
+            self.fields[name].required = True
+        has_secret = bool(self.instance.twilio_key_secret)
+        self.fields["twilio_key_secret"].help_text = (
+            "Saved, never shown. Leave blank to keep it, or type a new one."
+            if has_secret
+            else "Shown once by Twilio when the key is created. Kept encrypted, never shown."
+        )
+
+    def clean_twilio_account_sid(self) -> str:
+        return sid_field(self.cleaned_data["twilio_account_sid"], "AC", "An Account SID")
+
+    def clean_twilio_key_sid(self) -> str:
+        return sid_field(self.cleaned_data["twilio_key_sid"], "SK", "An API Key SID")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("twilio_key_secret") and not self.instance.twilio_key_secret:
+            self.add_error("twilio_key_secret", "Type the API Key secret.")
+        return cleaned
+
+
+def sid_field(value: str, prefix: str, what: str) -> str:
+    if not re.fullmatch(prefix + r"[0-9a-fA-F]{32}", value):
+        raise forms.ValidationError(
+            f"{what} is {prefix} followed by 32 hexadecimal characters (0-9, a-f)."
+        )
+    return value

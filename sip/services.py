@@ -10,7 +10,9 @@ Locks are taken parent first (organization, account, domain, list), the same ord
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from accounts.activity import Action
 from accounts.activity import created
@@ -39,6 +41,7 @@ from sip.twilio_api import flag
 from whippy.db import Gone
 from whippy.db import lock_or_gone
 from whippy.db import save_unique
+from whippy.encryption import encrypt
 from whippy.htmx import AppRequest
 
 GONE = "That SIP domain or credential list was deleted a moment ago. Reload the page and try again."
@@ -528,3 +531,93 @@ def attachment_delete(
     record(request, Action.DETACHED, attachment, summary, changes)
     attachment.delete()
     return attachment
+
+
+# The provider connection
+
+
+CONNECT_ERRORS = {
+    20003: (
+        "twilio_key_secret",
+        "Twilio did not accept this API Key SID and secret for this Account SID.",
+    ),
+    20404: ("twilio_account_sid", "Twilio has no account with this Account SID for this key."),
+}
+
+
+def check_connection(account: ProviderAccount) -> None:
+    """Asks Twilio for the smallest read of what this app manages; raises ValidationError with
+    what went wrong, in the app's words."""
+    remote = Remote(None)
+    remote.call(account, lambda api: api.check(), errors=CONNECT_ERRORS)
+
+
+@transaction.atomic
+def account_connect(
+    *,
+    request: AppRequest,
+    account: ProviderAccount,
+    twilio_account_sid: str,
+    twilio_key_sid: str,
+    twilio_key_secret: str = "",
+) -> ProviderAccount:
+    """Connects an account to its Twilio account once Twilio accepts the key (a blank secret
+    keeps the one saved). Rows already here wait to be pushed (sync state pending)."""
+    lock_or_gone(ProviderAccount, account.pk)
+    was_connected = account.connected
+    before = [account.twilio_account_sid, account.twilio_key_sid]
+    account.twilio_account_sid = twilio_account_sid
+    account.twilio_key_sid = twilio_key_sid
+    if twilio_key_secret:
+        account.twilio_key_secret = encrypt(twilio_key_secret)
+    check_connection(account)
+    account.connected_at = timezone.now()
+    account.save(
+        update_fields=["twilio_account_sid", "twilio_key_sid", "twilio_key_secret", "connected_at"]
+    )
+    if before[0] != twilio_account_sid:
+        # Another Twilio account: nothing here is in it yet.
+        for model in (SipDomain, CredentialList, Credential):
+            model.objects.filter(account=account).update(
+                remote_sid="", sync_state=SyncState.PENDING, sync_error=""
+            )
+        attachments = CredentialAttachment.objects.filter(domain__account=account)
+        attachments.update(sync_state=SyncState.PENDING, sync_error="")
+    elif not was_connected:
+        # The same one again: what was pushed before still is; the rest waits.
+        for model in (SipDomain, CredentialList, Credential):
+            rows = model.objects.filter(account=account)
+            rows.exclude(remote_sid="").update(sync_state=SyncState.SYNCED)
+            rows.filter(remote_sid="").update(sync_state=SyncState.PENDING)
+        attachments = CredentialAttachment.objects.filter(domain__account=account)
+        attachments.update(sync_state=SyncState.PENDING)
+    # Which key, never its secret.
+    changes = {
+        "account_sid": [before[0] or None, twilio_account_sid],
+        "key_sid": [before[1] or None, twilio_key_sid],
+    }
+    summary = f"Connected account “{account.name}” to Twilio account {twilio_account_sid}."
+    record(request, Action.CONNECTED, account, summary, changes)
+    return account
+
+
+@transaction.atomic
+def account_disconnect(*, request: AppRequest, account: ProviderAccount) -> ProviderAccount:
+    """Forgets the key: changes stay here from now on, and what Twilio has is left as it is.
+    The Account SID (and each row's Twilio sid) stays, for connecting the same account again."""
+    lock_or_gone(ProviderAccount, account.pk)
+    changes = deleted(key_sid=account.twilio_key_sid)
+    summary = (
+        f"Disconnected account “{account.name}” from Twilio account "
+        f"{account.twilio_account_sid}: changes stay here until it is connected again."
+    )
+    account.twilio_key_sid = account.twilio_key_secret = ""
+    account.connected_at = None
+    account.save(update_fields=["twilio_key_sid", "twilio_key_secret", "connected_at"])
+    for model in (SipDomain, CredentialList, Credential):
+        model.objects.filter(account=account).update(sync_state=SyncState.LOCAL, sync_error="")
+    CredentialAttachment.objects.filter(domain__account=account).update(
+        sync_state=SyncState.LOCAL, sync_error=""
+    )
+    record(request, Action.DISCONNECTED, account, summary, changes)
+    return account

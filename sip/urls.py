@@ -5,6 +5,7 @@ from django.urls import path
 from sip.views import activity
 from sip.views import attachments
 from sip.views import common
+from sip.views import connection
 from sip.views import credential_lists
 from sip.views import credentials
 from sip.views import domains
@@ -18,6 +19,8 @@ CREDENTIAL = LIST + "credentials/<int:credential_id>/"
 urlpatterns = [
     path("", common.account_detail, name="account-detail"),
     path("nav/", common.account_nav, name="account-nav"),
+    path("connection/", connection.connection, name="connection"),
+    path("connection/delete/", connection.connection_delete, name="connection-delete"),
     path("domains/", domains.domain_list, name="domain-list"),
     path("domains/new/", domains.domain_create, name="domain-create"),
     path("domains/<int:domain_id>/edit/", domains.domain_update, name="domain-update"),

@@ -179,3 +179,40 @@ def no_real_sip_servers(settings):
     """No test ever sends SIP to a provider: the connection check's "test it for real" goes to
     a loopback port (the discard port) unless a test starts a server of its own."""
     settings.SIP_SERVER = "127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def no_real_twilio(settings, monkeypatch):
+    """No test ever calls Twilio: without the fake, any call fails the test."""
+    import httpx
+
+    from sip import twilio_api
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"a test called Twilio: {request.method} {request.url}")
+
+    settings.TWILIO_API_URL = "https://api.twilio.invalid"
+    monkeypatch.setattr(twilio_api, "TRANSPORT", httpx.MockTransport(refuse))
+
+
+@pytest.fixture
+def fake_twilio(monkeypatch):
+    """The stateful fake Twilio (tests/twilio/fake.py), in process."""
+    from sip import twilio_api
+    from tests.twilio.fake import FakeTwilio
+
+    fake = FakeTwilio()
+    monkeypatch.setattr(twilio_api, "TRANSPORT", fake.transport())
+    return fake
+
+
+@pytest.fixture
+def connected(account, fake_twilio) -> ProviderAccount:
+    """The account, connected to the fake Twilio account."""
+    from whippy.encryption import encrypt
+
+    account.twilio_account_sid = fake_twilio.account_sid
+    account.twilio_key_sid = fake_twilio.key_sid
+    account.twilio_key_secret = encrypt(fake_twilio.key_secret)
+    account.save()
+    return account

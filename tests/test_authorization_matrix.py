@@ -37,6 +37,8 @@ EXPECTATIONS = {
     "org-activity": READ,
     "sip:account-detail": REDIRECT,
     "sip:account-nav": READ,
+    "sip:connection": WRITE,
+    "sip:connection-delete": WRITE,
     "sip:domain-list": READ,
     "sip:domain-create": WRITE,
     "sip:domain-update": WRITE,

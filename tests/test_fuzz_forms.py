@@ -58,6 +58,10 @@ FORMS = {
         "/o/acme/accounts/{account}/sip-users/check/",
         ["username", "domain", "password", "live"],
     ),
+    "connection": (
+        "/o/acme/accounts/{account}/connection/",
+        ["twilio_account_sid", "twilio_key_sid", "twilio_key_secret"],
+    ),
     "login": ("/login/", ["username", "password"]),
 }
 # The URL name of each fuzzed form: test_every_form_and_table_is_fuzzed compares them with the
@@ -73,6 +77,7 @@ URL_NAMES = {
     "credential-rotate": "sip:credential-rotate",
     "attachment-create": "sip:attachment-create",
     "connection-check": "sip:connection-check",
+    "connection": "sip:connection",
     "login": "login",
 }
 SEARCHES = {

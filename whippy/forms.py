@@ -30,3 +30,13 @@ def save_or_error(form: forms.BaseForm, service: Callable[..., T], **arguments: 
     except ValidationError as error:
         form.add_error(None, error)
         return None
+
+
+def refused(service: Callable[..., Any], **arguments: Any) -> str | None:
+    """Runs a write that has no form (a delete): None when it worked, else what refused it,
+    in words for the confirmation to show."""
+    try:
+        service(**arguments)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None

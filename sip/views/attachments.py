@@ -29,6 +29,7 @@ from sip.views.common import account_context
 from sip.views.common import render_tab
 from sip.views.common import tab_table
 from whippy import registry
+from whippy.forms import refused
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest
 from whippy.htmx import form_data
@@ -126,15 +127,17 @@ def attachment_delete(
     )
     require_change(request, membership)  # after the lookup: a foreign id is a 404
     attachment.domain.account = account  # loaded already: the service reads it, no query
+    refusal = None
     if request.method == "POST":
-        services.attachment_delete(request=request, attachment=attachment)
-        messages.success(
-            request,
-            f"“{attachment.credential_list.name}” no longer authenticates "
-            f"{attachment.get_purpose_display().lower()} on {attachment.domain.domain}.",
-        )
-        url = tab_url("sip:attachment-list", account)
-        return saved(request, url, SAVED, attachments_context, membership, account)
+        refusal = refused(services.attachment_delete, request=request, attachment=attachment)
+        if refusal is None:
+            messages.success(
+                request,
+                f"“{attachment.credential_list.name}” no longer authenticates "
+                f"{attachment.get_purpose_display().lower()} on {attachment.domain.domain}.",
+            )
+            url = tab_url("sip:attachment-list", account)
+            return saved(request, url, SAVED, attachments_context, membership, account)
     other_purposes = CredentialAttachment.objects.filter(
         domain=attachment.domain, credential_list=attachment.credential_list
     ).exclude(pk=attachment.pk)
@@ -146,5 +149,6 @@ def attachment_delete(
         target=attachment,
         affected=attachment.credential_list.credentials.count(),
         remaining=[a.get_purpose_display().lower() for a in other_purposes],
+        refusal=refusal,
     )
     return render_page(request, ATTACHMENTS, "attachment-delete", context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -117,11 +118,14 @@ def credential_list_delete(
     credential_list = get_list(account, list_id)
     require_change(request, membership)  # after the lookup: a foreign id is a 404
     domains = attached_domains(credential_list)
+    refusal = None
     if request.method == "POST" and not domains:
         try:
             services.credential_list_delete(request=request, credential_list=credential_list)
-        except services.StillAttached as refusal:
-            domains = refusal.domains  # attached by another request since the page was read
+        except services.StillAttached as still:
+            domains = still.domains  # attached by another request since the page was read
+        except ValidationError as error:  # the provider's
+            refusal = " ".join(error.messages)
         else:
             messages.success(request, f"Credential list “{credential_list.name}” deleted.")
             url = tab_url("sip:credentiallist-list", account)
@@ -137,5 +141,6 @@ def credential_list_delete(
         attached=domains,
         blocking=blocking.order_by("domain__domain", "purpose") if domains else [],
         credential_count=credential_list.credentials.count(),
+        refusal=refusal,
     )
     return render_page(request, LISTS, "list-delete", context)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -36,6 +37,7 @@ from sip.views.common import account_context
 from sip.views.common import get_list
 from sip.views.common import render_tab
 from whippy import registry
+from whippy.forms import refused
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest
 from whippy.htmx import form_data
@@ -137,6 +139,8 @@ def credential_rotate(
             )
         except services.AlreadyRotated:
             form = already_rotated(request, credential)
+        except ValidationError as refusal:  # the provider's
+            form.add_error(None, refusal)
         else:
             messages.success(request, f"Password of SIP user “{credential.username}” rotated.")
             context = {"revealed": credential, "secret": password}
@@ -181,18 +185,14 @@ def credential_delete(
 ) -> HttpResponse:
     membership, credential = get_credential(request, org_slug, account_id, list_id, credential_id)
     credential_list = credential.credential_list
+    refusal = None
     if request.method == "POST":
-        services.credential_delete(request=request, credential=credential)
-        messages.success(request, f"SIP user “{credential.username}” deleted.")
-        url = list_url(credential_list.account, credential_list)
-        return saved(
-            request,
-            url,
-            f"{LIST_PAGE}#credential-saved",
-            list_page_context,
-            membership,
-            credential_list,
-        )
+        refusal = refused(services.credential_delete, request=request, credential=credential)
+        if refusal is None:
+            messages.success(request, f"SIP user “{credential.username}” deleted.")
+            url = list_url(credential_list.account, credential_list)
+            page = f"{LIST_PAGE}#credential-saved"
+            return saved(request, url, page, list_page_context, membership, credential_list)
     attachments = credential_list.attachments.select_related("domain")
     context = list_page_context(
         request,
@@ -201,5 +201,6 @@ def credential_delete(
         slot="delete",
         target=credential,
         attachments=attachments.order_by("domain__domain", "purpose"),
+        refusal=refusal,
     )
     return render_page(request, LIST_PAGE, "credential-delete", context)

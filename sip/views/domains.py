@@ -26,6 +26,7 @@ from sip.views.common import render_tab
 from sip.views.common import tab_table
 from whippy import registry
 from whippy.db import count_of
+from whippy.forms import refused
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest
 from whippy.htmx import form_data
@@ -96,10 +97,11 @@ def domain_update(
     membership, account, domain = get_domain(request, org_slug, account_id, domain_id)
     form = SipDomainRenameForm(form_data(request), instance=domain)
     if form.is_valid():
-        services.domain_rename(request=request, domain=domain, name=form.cleaned_data["name"])
-        messages.success(request, f"SIP domain renamed to “{domain.name}”.")
-        url = tab_url("sip:domain-list", account)
-        return saved(request, url, SAVED, domains_context, membership, account)
+        data = {"request": request, "domain": domain, **form.cleaned_data}
+        if save_or_error(form, services.domain_update, **data) is not None:
+            messages.success(request, f"SIP domain “{domain.name}” saved.")
+            url = tab_url("sip:domain-list", account)
+            return saved(request, url, SAVED, domains_context, membership, account)
     context = domains_context(request, membership, account, form=form, slot="update", target=domain)
     return render_page(request, DOMAINS, "domain-form", context)
 
@@ -109,15 +111,23 @@ def domain_delete(
     request: AppRequest, org_slug: str, account_id: int, domain_id: int
 ) -> HttpResponse:
     membership, account, domain = get_domain(request, org_slug, account_id, domain_id)
+    refusal = None
     if request.method == "POST":
-        services.domain_delete(request=request, domain=domain)
-        messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
-        url = tab_url("sip:domain-list", account)
-        return saved(request, url, SAVED, domains_context, membership, account)
+        refusal = refused(services.domain_delete, request=request, domain=domain)
+        if refusal is None:
+            messages.success(request, f"SIP domain “{domain.name}” ({domain.domain}) deleted.")
+            url = tab_url("sip:domain-list", account)
+            return saved(request, url, SAVED, domains_context, membership, account)
     attachments = domain.attachments.select_related("credential_list").order_by(
         "credential_list__name", "purpose"
     )
     context = domains_context(
-        request, membership, account, slot="delete", target=domain, attachments=attachments
+        request,
+        membership,
+        account,
+        slot="delete",
+        target=domain,
+        attachments=attachments,
+        refusal=refusal,
     )
     return render_page(request, DOMAINS, "domain-delete", context)

@@ -131,7 +131,7 @@ def test_rename_changes_only_the_name(admin_client, account, domain):
         headers=HTMX,
     )
     assert response["HX-Push-Url"] == tab(account)
-    assert "SIP domain renamed to “HQ”." in response.content.decode()
+    assert "SIP domain “HQ” saved." in response.content.decode()
     domain.refresh_from_db()
     assert (domain.name, domain.domain) == ("HQ", "acme-hq.sip.twilio.com")
 
