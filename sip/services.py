@@ -107,6 +107,11 @@ def twilio_fields(domain: SipDomain, names: list[str]) -> dict[str, str]:
     return fields
 
 
+def set_settings(domain: SipDomain) -> dict[str, str]:
+    """A new domain's fields for Twilio: those with a value (Twilio's defaults for the rest)."""
+    return {key: value for key, value in twilio_fields(domain, [*DOMAIN_SETTINGS]).items() if value}
+
+
 @remote_first
 def domain_create(
     *,
@@ -126,7 +131,7 @@ def domain_create(
     domain.set_domain()
     created_remote = remote.call(
         account,
-        lambda api: api.create_domain(domain.domain, **twilio_fields(domain, [*DOMAIN_SETTINGS])),
+        lambda api: api.create_domain(domain.domain, **set_settings(domain)),
         errors=DOMAIN_ERRORS,
         undo=lambda api, result: api.delete_domain(result["sid"]),
         differs=f"Twilio kept SIP domain {domain.domain}, which could not be saved here.",
@@ -444,12 +449,13 @@ def attachment_create(
         lock_or_gone(CredentialList, credential_list.pk)
     except Gone as error:
         raise ValidationError(GONE) from error
-    existing = list(
+    there = set(
         CredentialAttachment.objects.filter(
             domain=domain, credential_list=credential_list, purpose__in=purposes
         ).values_list("purpose", flat=True)
     )
-    missing = [purpose for purpose in purposes if purpose not in existing]
+    existing = [purpose for purpose in purposes if purpose in there]
+    missing = [purpose for purpose in purposes if purpose not in there]
     if not missing:
         # Another request attached the same link between validation and saving.
         raise ValidationError(already_attached(credential_list, domain, existing))
@@ -564,6 +570,8 @@ def account_connect(
     """Connects an account to its Twilio account once Twilio accepts the key (a blank secret
     keeps the one saved). Rows already here wait to be pushed (sync state pending)."""
     lock_or_gone(ProviderAccount, account.pk)
+    if not account.provider_info.syncs:
+        raise ValidationError(f"{account.provider_info.label} accounts cannot be connected yet.")
     was_connected = account.connected
     before = [account.twilio_account_sid, account.twilio_key_sid]
     account.twilio_account_sid = twilio_account_sid

@@ -14,6 +14,7 @@ An account that is not connected makes no call: remote.call returns None.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from whippy.encryption import decrypt
 from whippy.htmx import AppRequest
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 UNREACHABLE = "Twilio did not answer in time, so nothing was changed here. Try again in a moment."
 REFUSED_KEY = (
@@ -140,6 +142,8 @@ class Remote:
         self.undos.clear()
 
     def mark(self, undo: Undo) -> None:
+        # Logged too: should the request's own transaction fail after this, the log remains.
+        logger.error("Out of sync with Twilio (account %s): %s", self.account.pk, undo.differs)
         row = undo.row
         if undo.kept:
             type(row).objects.filter(pk=row.pk).update(

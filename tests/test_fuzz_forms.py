@@ -155,6 +155,8 @@ def plausible(ids: dict) -> dict[str, st.SearchStrategy]:
         "username": st.from_regex(r"[a-z][a-z0-9._-]{0,20}", fullmatch=True),
         "password": st.from_regex(r"Aa1[A-Za-z0-9]{9,40}", fullmatch=True),
         "provider": st.sampled_from(["twilio", "telnyx"]),
+        "twilio_account_sid": st.from_regex(r"AC[0-9a-f]{32}", fullmatch=True),
+        "twilio_key_sid": st.from_regex(r"SK[0-9a-f]{32}", fullmatch=True),
         "password_choice": st.sampled_from(["generate", "type"]),
         "authenticates": st.sampled_from(["both", "calls", "registrations"]),
         "domain": st.sampled_from([str(ids["domain"]), "acme-hq", "acme-hq.sip.twilio.com"]),
@@ -179,6 +181,7 @@ VALID = {
     "credential-rotate": {"password_choice": "generate", "password": ""},
     "attachment-create": {"authenticates": "registrations"},
     "connection-check": {"username": "desk", "domain": "acme-hq", "password": ""},
+    "connection": {},  # the fake Twilio's key, known in the test
     "login": {"username": "alice", "password": "a-test-login-password"},
 }
 # What a saved submission answers, when not a redirect: the password shown once, or a verdict.
@@ -186,9 +189,13 @@ SAVED_STATUS = {"credential-create": 200, "credential-rotate": 200, "connection-
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
-def test_forms_never_fail_and_escape_markup(form, admin_client, client, ids, settings, monkeypatch):
+def test_forms_never_fail_and_escape_markup(
+    form, admin_client, client, ids, settings, monkeypatch, request
+):
     from accounts.models import Activity
 
+    # The connection form asks Twilio (the fake) once its values look right.
+    fake = request.getfixturevalue("fake_twilio") if form == "connection" else None
     # Throttles that would stop the fuzzing early are out of the way; login's stays on.
     settings.WRITES_PER_MINUTE = 10_000
     settings.PASSWORD_CHECKS_PER_MINUTE = 10_000
@@ -220,6 +227,12 @@ def test_forms_never_fail_and_escape_markup(form, admin_client, client, ids, set
     if form == "attachment-create":
         fresh = CredentialList.objects.create(account_id=ids["account"], name="Never attached")
         valid |= {"domain": ids["domain"], "credential_list": fresh.pk}
+    if form == "connection":
+        valid = {
+            "twilio_account_sid": fake.account_sid,
+            "twilio_key_sid": fake.key_sid,
+            "twilio_key_secret": fake.key_secret,
+        }
     if form == "credential-rotate":
         from sip.models import password_version
 

@@ -78,7 +78,7 @@ def connection_test(request: AppRequest, account: ProviderAccount) -> HttpRespon
             services.check_connection(account)
         except ValidationError as error:
             text = " ".join(error.messages)
-            messages.error(request, f"Twilio did not accept the connection: {text}")
+            messages.error(request, f"The connection does not work. {text}")
         else:
             messages.success(
                 request, "Twilio accepted this account's API key: the connection works."

@@ -73,6 +73,9 @@ def test_pages_and_states_have_no_serious_violations(
         f"{a}/sip-users/?q=nobody",
         f"{a}/sip-users/check/?username=desk",
         f"{a}/activity/",
+        f"{a}/connection/",
+        f"{e}/connection/",
+        f"{a}/connection/delete/",
         "/o/acme/accounts/999999/domains/",
         "/o/acme/activity/",
     ]
@@ -105,6 +108,13 @@ def test_pages_and_states_have_no_serious_violations(
     page.get_by_role("button", name="Check", exact=True).click()
     expect(page.locator(".verdict").first).to_be_visible()
     found["connection check verdict"] = serious(page)
+    page.goto(f"{live_server.url}{a}/connection/")
+    page.get_by_label("Account SID").fill("AC-not-a-sid")
+    page.get_by_label("API Key SID").fill("SK" + "0" * 32)
+    page.get_by_label("API Key secret").fill("a-secret")
+    page.get_by_role("button", name="Save and test").click()
+    expect(page.get_by_text("An Account SID is AC followed by")).to_be_visible()
+    found["connection form with errors"] = serious(page)
     assert {state: problems for state, problems in found.items() if problems} == {}
 
 

@@ -68,9 +68,9 @@ def test_rename_and_delete_through_confirmation(login, admin_user, account, doma
     page = login("alice")
     open_account(page, "Twilio main")
     mark_page(page)
-    page.get_by_role("link", name="Rename acme-hq.sip.twilio.com").click()
+    page.get_by_role("link", name="Edit acme-hq.sip.twilio.com").click()
     page.get_by_label("Name", exact=True).fill("Headquarters")
-    page.get_by_role("button", name="Save name").click()
+    page.get_by_role("button", name="Save changes").click()
     expect(page.locator("#domain-table")).to_contain_text("Headquarters")
     expect(page).to_have_url(re.compile(r"/domains/$"))
 

@@ -1,0 +1,100 @@
+"""A person connects an account to Twilio (the fake, over real HTTP on loopback), builds a SIP
+setup, and the Twilio account holds exactly that setup."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+
+from tests.twilio.fake import FakeTwilio
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def twilio_over_http(settings, monkeypatch):
+    from sip import twilio_api
+
+    fake = FakeTwilio()
+    url, stop = fake.serve()
+    monkeypatch.setattr(twilio_api, "TRANSPORT", None)  # real HTTP to the loopback fake
+    settings.TWILIO_API_URL = url
+    yield fake
+    stop()
+
+
+def go_to_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+
+
+def test_a_setup_made_here_is_the_setup_twilio_holds(login, admin_user, account, twilio_over_http):
+    fake = twilio_over_http
+    page = login("alice")
+    page.get_by_role("link", name="Twilio main", exact=True).click()
+    expect(page.get_by_text("Not connected")).to_be_visible()
+    page.get_by_role("link", name="Connect to Twilio").click()
+    page.get_by_label("Account SID").fill(fake.account_sid)
+    page.get_by_label("API Key SID").fill(fake.key_sid)
+    page.get_by_label("API Key secret").fill("a-wrong-secret")
+    page.get_by_role("button", name="Save and test").click()
+    expect(page.locator("#id_twilio_key_secret_error")).to_contain_text(
+        "Twilio did not accept this API Key SID and secret"
+    )
+    expect(page.get_by_label("API Key SID")).to_have_value(fake.key_sid)
+    expect(page.get_by_label("API Key secret")).to_have_value("")
+    page.get_by_label("API Key secret").fill(fake.key_secret)
+    page.get_by_role("button", name="Save and test").click()
+    expect(page.get_by_text("“Twilio main” is connected.")).to_be_visible()
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_text("the connection works")).to_be_visible()
+
+    page.get_by_role("link", name="Twilio main", exact=True).click()
+    page.locator("#tab-panel header").get_by_role("link", name="Add SIP domain").click()
+    page.get_by_label("Name", exact=True).fill("Office")
+    page.get_by_label("Domain prefix").fill("office")
+    page.get_by_label("Voice URL").fill("https://example.com/voice")
+    page.locator("#panel-slot").get_by_role("button", name="Add SIP domain").click()
+    row = page.locator("#domain-table tbody tr").first
+    expect(row).to_contain_text("office.sip.twilio.com")
+    expect(row).to_contain_text("In Twilio")
+
+    go_to_tab(page, "Credential Lists")
+    page.locator("#tab-panel header").get_by_role("link", name="Add credential list").click()
+    page.get_by_label("Name", exact=True).fill("Desk phones")
+    page.locator("#panel-slot").get_by_role("button", name="Add credential list").click()
+    expect(page.locator("#list-table")).to_contain_text("In Twilio")
+    page.get_by_role("link", name="Desk phones", exact=True).click()
+    expect(page.get_by_text("No Credentials Found")).to_be_visible()
+    page.locator("#tab-panel header").get_by_role("link", name="Add credential").click()
+    page.get_by_label("Username").fill("desk-101")
+    page.locator("#panel-slot").get_by_role("button", name="Add credential").click()
+    password = page.locator("#secret-value").inner_text()
+    expect(page.locator("#credential-table")).to_contain_text("In Twilio")
+
+    go_to_tab(page, "Credential Attachments")
+    page.locator("#tab-panel header").get_by_role("link", name="Add credential attachment").click()
+    page.get_by_label("SIP domain").select_option(label="office.sip.twilio.com")
+    page.get_by_label("Credential list").select_option(label="Desk phones")
+    page.get_by_label("Registrations only").check()
+    page.get_by_role("button", name="Attach").click()
+    expect(page.locator("#attachment-table tbody tr")).to_have_count(1)
+    expect(page.locator("#attachment-table")).to_contain_text("In Twilio")
+
+    assert fake.setup() == {
+        "domains": {
+            "office.sip.twilio.com": {
+                "friendly_name": "Office",
+                "sip_registration": True,
+                "secure": False,
+                "voice_url": "https://example.com/voice",
+                "voice_method": "POST",
+                "calls": [],
+                "registrations": ["Desk phones"],
+                "legacy": [],
+            }
+        },
+        "lists": {"Desk phones": ["desk-101"]},
+    }
+    assert list(fake.passwords.values()) == [password]
