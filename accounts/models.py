@@ -146,9 +146,11 @@ class ProviderAccount(models.Model):
         for relation in self._meta.get_fields(include_hidden=True):
             if not (relation.one_to_many and relation.auto_created):
                 continue
-            if relation.on_delete is models.SET_NULL:
-                continue
             model = relation.related_model
+            if relation.on_delete is models.SET_NULL or not getattr(
+                model, "counts_as_content", True
+            ):
+                continue
             count = model._default_manager.filter(**{relation.field.name: self}).count()
             if count:
                 meta = model._meta
@@ -188,6 +190,7 @@ class Activity(models.Model):
         OUT_OF_SYNC = "out_of_sync", "Out of sync"
         CONNECTED = "connected", "Connected"
         DISCONNECTED = "disconnected", "Disconnected"
+        IMPORTED = "imported", "Imported"
 
     ObjectType = ObjectType
 

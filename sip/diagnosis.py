@@ -135,7 +135,20 @@ def check_connection(
                 verdict.reasons.append(
                     _not_attached(credential_list, domain, purpose, attachments, fix_url)
                 )
-        if password and matching:
+        unknown = [
+            c for c in credentials if c.credential_list_id in on_domain and not c.password_known
+        ]
+        for credential in unknown:
+            verdict.reasons.append(
+                Reason(
+                    f"The password of “{username}” in “{credential.credential_list.name}” was "
+                    "set outside this app (imported from Twilio): this app cannot verify it, "
+                    "and its SIP server does not authenticate it. Rotate it here to manage it.",
+                    url("credential-rotate", credential.credential_list_id, credential.pk),
+                    "Rotate the password",
+                )
+            )
+        if password and matching and len(unknown) < len(matching):
             verdict.password_checked = True
             # The credentials were found by this exact username, so one digest serves them all.
             typed = ha1_md5(username, account.provider_info.realm, password)
@@ -143,11 +156,12 @@ def check_connection(
                 credential.credential_list
                 for credential in credentials
                 if credential.credential_list_id in on_domain
+                and credential.password_known
                 and hmac.compare_digest(typed, credential.ha1_md5)
             ]
             if not verdict.password_matches:
                 for credential in credentials:
-                    if credential.credential_list_id not in on_domain:
+                    if credential.credential_list_id not in on_domain or credential in unknown:
                         continue
                     verdict.reasons.append(
                         Reason(

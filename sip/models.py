@@ -249,6 +249,9 @@ class Credential(HasRemoteSid):
     ha1_sha256 = models.CharField("HA1 (SHA-256)", max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     password_changed_at = models.DateTimeField(default=timezone.now)
+    # False for a SIP user imported from the provider, which never returns passwords: no
+    # digests here until it is rotated in this app (the SIP server leaves it out).
+    password_known = models.BooleanField(default=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -304,6 +307,7 @@ class Credential(HasRemoteSid):
         self.ha1_md5 = ha1_md5(self.username, realm, password)
         self.ha1_sha256 = ha1_sha256(self.username, realm, password)
         self.password_changed_at = timezone.now()
+        self.password_known = True
 
     @property
     def setup_account(self) -> ProviderAccount:
@@ -323,6 +327,8 @@ class CredentialAttachment(Synced):
         CredentialList, on_delete=models.PROTECT, related_name="attachments"
     )
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    # Imported from Twilio's legacy CredentialListMappings: counts as calls, and is flagged.
+    legacy = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -374,3 +380,53 @@ def already_attached(
     credential_list: CredentialList, domain: SipDomain, purposes: list[Purpose]
 ) -> str:
     return f"“{credential_list.name}” is already attached to {domain} for {joined(purposes)}."
+
+
+class ImportRun(models.Model):
+    """One import of a provider account's existing setup (Twilio), run by the background
+    worker (sip/imports.py). It keeps how far it got, page by page, so a failed run resumes
+    where it stopped, and its counts are the progress a page shows."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Stopped"
+
+    class Phase(models.TextChoices):
+        DOMAINS = "domains", "SIP domains"
+        LISTS = "lists", "Credential lists"
+        CREDENTIALS = "credentials", "Credentials"
+        MAPPINGS = "mappings", "Credential attachments"
+        DONE = "done", "Done"
+
+    # An import is history, not setup: it never keeps an account from being deleted.
+    counts_as_content = False
+
+    account = models.ForeignKey(
+        ProviderAccount, on_delete=models.CASCADE, related_name="import_runs"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.DOMAINS)
+    # Where the phase goes on: the next page's URI, and the last list or domain finished.
+    cursor = models.CharField(max_length=1000, blank=True)
+    position = models.BigIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="import_account_recent")]
+
+    def __str__(self) -> str:
+        return f"Import into {self.account} ({self.get_status_display()})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -21,6 +21,7 @@ from accounts.activity import record
 from accounts.models import Organization
 from accounts.models import ProviderAccount
 from accounts.services import rename
+from sip import imports
 from sip import twilio_api
 from sip.models import DOMAIN_IN_USE
 from sip.models import LIST_NAME_TAKEN
@@ -28,6 +29,7 @@ from sip.models import USERNAME_TAKEN
 from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
+from sip.models import ImportRun
 from sip.models import Purpose
 from sip.models import SipDomain
 from sip.models import SyncState
@@ -387,7 +389,8 @@ def credential_rotate(
             row=credential,
         )
     credential.set_password(password)
-    credential.save(update_fields=["ha1_md5", "ha1_sha256", "password_changed_at"])
+    fields = ["ha1_md5", "ha1_sha256", "password_changed_at", "password_known"]
+    credential.save(update_fields=fields)
     summary = (
         f"Rotated the password of SIP user “{credential.username}” "
         f"in “{credential.credential_list.name}”."
@@ -629,3 +632,25 @@ def account_disconnect(*, request: AppRequest, account: ProviderAccount) -> Prov
     )
     record(request, Action.DISCONNECTED, account, summary, changes)
     return account
+
+
+# Importing from the provider
+
+
+@transaction.atomic
+def import_start(*, request: AppRequest, account: ProviderAccount) -> ImportRun:
+    """Queues an import of the Twilio account's setup for the background worker, or resumes
+    the last one where it stopped."""
+    lock_or_gone(ProviderAccount, account.pk)  # two clicks queue one import
+    if not account.connected:
+        raise ValidationError("Connect this account to Twilio before importing from it.")
+    run = account.import_runs.first()
+    if run is not None and run.active and not imports.stalled(run):
+        raise ValidationError("An import of this account is already under way.")
+    if run is None or run.status == ImportRun.Status.DONE:
+        run = ImportRun.objects.create(account=account, started_by=request.user)
+    else:  # stopped (or its worker lost): it goes on from its last saved page
+        run.status, run.error, run.started_by = ImportRun.Status.QUEUED, "", request.user
+        run.save(update_fields=["status", "error", "started_by"])
+    imports.import_account.enqueue(run.pk)
+    return run

@@ -114,10 +114,13 @@ class Twilio:
             retry_after(response),
         )
 
-    def pages(self, path: str, key: str) -> Iterator[tuple[list[dict], str | None]]:
+    def pages(
+        self, path: str, key: str, start: str = ""
+    ) -> Iterator[tuple[list[dict], str | None]]:
         """Every page of a list read: (items, the next page's URI or None), following
-        next_page_uri (relative) and waiting out "too many requests" as Retry-After says."""
-        uri: str | None = f"{path}?PageSize={PAGE_SIZE}"
+        next_page_uri (relative) and waiting out "too many requests" as Retry-After says.
+        start, a next_page_uri given before, goes on from there."""
+        uri: str | None = start or f"{path}?PageSize={PAGE_SIZE}"
         while uri:
             body = self.read(uri)
             uri = body.get("next_page_uri")
@@ -143,8 +146,8 @@ class Twilio:
 
     # SIP domains
 
-    def domains(self) -> Iterator[tuple[list[dict], str | None]]:
-        return self.pages(f"{self.root}/Domains.json", "domains")
+    def domains(self, start: str = "") -> Iterator[tuple[list[dict], str | None]]:
+        return self.pages(f"{self.root}/Domains.json", "domains", start)
 
     def create_domain(self, domain_name: str, **settings_: str) -> dict:
         return self.call(
@@ -159,8 +162,8 @@ class Twilio:
 
     # Credential lists
 
-    def credential_lists(self) -> Iterator[tuple[list[dict], str | None]]:
-        return self.pages(f"{self.root}/CredentialLists.json", "credential_lists")
+    def credential_lists(self, start: str = "") -> Iterator[tuple[list[dict], str | None]]:
+        return self.pages(f"{self.root}/CredentialLists.json", "credential_lists", start)
 
     def create_credential_list(self, name: str) -> dict:
         return self.call("POST", f"{self.root}/CredentialLists.json", {"FriendlyName": name})
@@ -173,8 +176,11 @@ class Twilio:
 
     # Credentials: the password goes out once and never comes back.
 
-    def credentials(self, list_sid: str) -> Iterator[tuple[list[dict], str | None]]:
-        return self.pages(f"{self.root}/CredentialLists/{list_sid}/Credentials.json", "credentials")
+    def credentials(
+        self, list_sid: str, start: str = ""
+    ) -> Iterator[tuple[list[dict], str | None]]:
+        path = f"{self.root}/CredentialLists/{list_sid}/Credentials.json"
+        return self.pages(path, "credentials", start)
 
     def create_credential(self, list_sid: str, username: str, password: str) -> dict:
         path = f"{self.root}/CredentialLists/{list_sid}/Credentials.json"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db import transaction
@@ -60,3 +62,34 @@ class Gone(Http404):
 def lock_or_gone(model: type[Model], pk: int) -> None:
     if not lock(model, pk):
         raise Gone(f"That {model._meta.verbose_name} was deleted a moment ago.")
+
+
+def keeping_view(view: str, *operations: Any) -> list:
+    """Migration operations that rebuild a table a view reads, with the view kept.
+
+    SQLite adds or alters a column by rebuilding the table, which a view on it does not
+    survive: the view's own SQL is read, the view dropped, and made again afterwards.
+    PostgreSQL changes tables in place and needs none of this.
+    """
+    from django.db import migrations
+
+    saved: dict[str, str] = {}
+
+    def set_aside(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            with schema_editor.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = %s", [view]
+                )
+                saved["sql"] = cursor.fetchone()[0]
+            schema_editor.execute(f"DROP VIEW {view}")
+
+    def put_back(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            schema_editor.execute(saved.pop("sql"))
+
+    return [
+        migrations.RunPython(set_aside, put_back),
+        *operations,
+        migrations.RunPython(put_back, set_aside),
+    ]

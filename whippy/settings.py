@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "sip",
 ]
@@ -230,6 +232,10 @@ if SIP_SERVER and not re.fullmatch(r"[\w.-]+:\d{1,5}", SIP_SERVER):
     raise ImproperlyConfigured("SIP_SERVER must be host:port, such as 127.0.0.1:5060")
 if PASSWORD_CHECKS_PER_MINUTE < 1:
     raise ImproperlyConfigured("PASSWORD_CHECKS_PER_MINUTE must be 1 or more")
+
+# Background work (imports from Twilio, sip/imports.py): Django's tasks framework (the
+# django-tasks backport) with its database backend; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Twilio's REST API (sip/twilio_api.py). The tests, and a local trial, point it at the fake.
 TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com")

@@ -16,6 +16,8 @@ from accounts.models import Membership
 from accounts.models import ProviderAccount
 from sip import services
 from sip.forms import ConnectionForm
+from sip.imports import PHASES
+from sip.models import ImportRun
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest
 from whippy.htmx import form_data
@@ -33,6 +35,8 @@ def connection(request: AppRequest, org_slug: str, account_id: int) -> HttpRespo
     membership, account = get_account(request, org_slug, account_id, admin=True)
     if request.method == "POST" and "test" in request.POST:
         return connection_test(request, account)
+    if request.method == "POST" and "import" in request.POST:
+        return import_now(request, account)
     syncs = account.provider_info.syncs
     form = ConnectionForm(form_data(request) if syncs else None, instance=account)
     if syncs and form.is_valid():
@@ -49,8 +53,19 @@ def connection(request: AppRequest, org_slug: str, account_id: int) -> HttpRespo
 def connection_page(
     request: AppRequest, membership: Membership, account: ProviderAccount, form: ConnectionForm
 ) -> HttpResponse:
+    run = account.import_runs.first()
     context = {"organization": membership.organization, "account": account, "form": form}
-    return render_page(request, PAGE, "connection", {**context, "membership": membership})
+    context |= {"membership": membership, "run": run, "phase_step": phase_step(run)}
+    # The import's progress refreshes itself alone while the import runs.
+    partial = "import-progress" if request.GET.get("progress") else "connection"
+    return render_page(request, PAGE, partial, context)
+
+
+def phase_step(run: ImportRun | None) -> int:
+    """How many of the import's four phases are behind it."""
+    if run is None:
+        return 0
+    return 4 if run.phase == ImportRun.Phase.DONE else PHASES.index(run.phase)
 
 
 @form_view
@@ -83,4 +98,19 @@ def connection_test(request: AppRequest, account: ProviderAccount) -> HttpRespon
             messages.success(
                 request, "Twilio accepted this account's API key: the connection works."
             )
+    return redirect(connection_url(account))
+
+
+def import_now(request: AppRequest, account: ProviderAccount) -> HttpResponse:
+    try:
+        run = services.import_start(request=request, account=account)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        resumed = "resumes" if run.phase != ImportRun.Phase.DOMAINS or run.cursor else "starts"
+        messages.success(
+            request,
+            f"The import {resumed} in the background: this page shows its progress, "
+            "and you can leave it meanwhile.",
+        )
     return redirect(connection_url(account))

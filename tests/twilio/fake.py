@@ -88,7 +88,8 @@ class Refused(Exception):
 
 @dataclass
 class Injected:
-    """A failure the test asks for: the next request matching method and path fragment."""
+    """A failure the test asks for: the next request with this method whose path (and query
+    string) contains fragment."""
 
     method: str
     fragment: str
@@ -192,7 +193,8 @@ class FakeTwilio:
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((request.method, request.url.path))
         for injected in self.injected:
-            if injected.method == request.method and injected.fragment in request.url.path:
+            target = request.url.raw_path.decode()
+            if injected.method == request.method and injected.fragment in target:
                 self.injected.remove(injected)
                 if not injected.status:
                     raise httpx.ReadTimeout("injected timeout", request=request)
