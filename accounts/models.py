@@ -191,6 +191,7 @@ class Activity(models.Model):
         CONNECTED = "connected", "Connected"
         DISCONNECTED = "disconnected", "Disconnected"
         IMPORTED = "imported", "Imported"
+        PUSHED = "pushed", "Pushed to the provider"
 
     ObjectType = ObjectType
 

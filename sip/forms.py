@@ -355,3 +355,20 @@ def sid_field(value: str, prefix: str, what: str) -> str:
             f"{what} is {prefix} followed by 32 hexadecimal characters (0-9, a-f)."
         )
     return value
+
+
+class ReconcileForm(forms.Form):
+    """One action on one difference (sip/reconcile.py): the buttons of the reconcile page."""
+
+    ACTIONS = [
+        ("push", "Push to Twilio"),
+        ("take", "Use Twilio's"),
+        ("remote_delete", "Delete in Twilio"),
+        ("import", "Import from Twilio"),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    kind = forms.ChoiceField(
+        choices=[(k, k) for k in ("domain", "list", "credential", "attachment")], required=False
+    )
+    target = forms.RegexField(regex=r"^([0-9]{1,18}|[A-Z]{2}[0-9a-fA-F]{32})$", required=False)
+    label = forms.CharField(max_length=253, required=False)

@@ -9,8 +9,11 @@ Locks are taken parent first (organization, account, domain, list), the same ord
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -376,7 +379,24 @@ def credential_rotate(
     if version is not None and password_version(credential) != version:
         raise AlreadyRotated("The password was rotated after this form was opened.")
     credential_list = credential.credential_list
-    if credential.remote_sid:
+    account = credential_list.account
+    if not credential.remote_sid and account.connected and credential_list.remote_sid:
+        # Twilio does not have it yet: the new password is what it needs to make it.
+        created_remote = remote.call(
+            account,
+            lambda api: api.create_credential(
+                credential_list.remote_sid, credential.username, password
+            ),
+            errors=CREDENTIAL_ERRORS,
+            undo=lambda api, result: api.delete_credential(
+                credential_list.remote_sid, result["sid"]
+            ),
+            differs=f"Twilio kept SIP user “{credential.username}”, which could not be saved here.",
+            row=credential,
+        )
+        credential.remote_sid = created_remote["sid"]
+        credential.sync_state, credential.sync_error = SyncState.SYNCED, ""
+    elif credential.remote_sid:
         remote.call(
             credential_list.account,
             lambda api: api.set_password(
@@ -390,7 +410,7 @@ def credential_rotate(
         )
     credential.set_password(password)
     fields = ["ha1_md5", "ha1_sha256", "password_changed_at", "password_known"]
-    credential.save(update_fields=fields)
+    credential.save(update_fields=[*fields, "remote_sid", "sync_state", "sync_error"])
     summary = (
         f"Rotated the password of SIP user “{credential.username}” "
         f"in “{credential.credential_list.name}”."
@@ -654,3 +674,144 @@ def import_start(*, request: AppRequest, account: ProviderAccount) -> ImportRun:
         run.save(update_fields=["status", "error", "started_by"])
     imports.import_account.enqueue(run.pk)
     return run
+
+
+# Reconciling with the provider (sip/reconcile.py finds the differences)
+
+NOT_CONNECTED = "This account is not connected to Twilio."
+
+
+def push_step(row: SipDomain | CredentialList) -> Callable[[twilio_api.Twilio], dict]:
+    """Twilio made to hold the row as it is here: updated, or created when Twilio does not
+    have it (any more)."""
+
+    def step(api: twilio_api.Twilio) -> dict:
+        if row.remote_sid:
+            try:
+                if isinstance(row, SipDomain):
+                    return api.update_domain(
+                        row.remote_sid, **twilio_fields(row, [*DOMAIN_SETTINGS])
+                    )
+                return api.rename_credential_list(row.remote_sid, row.name)
+            except twilio_api.TwilioError as error:
+                if error.status != 404:
+                    raise
+        if isinstance(row, SipDomain):
+            return api.create_domain(row.domain, **set_settings(row))
+        return api.create_credential_list(row.name)
+
+    return step
+
+
+@remote_first
+def row_push(*, request: AppRequest, remote: Remote, row: Model) -> Model:
+    """Makes Twilio hold a row as it is here (a retry of what failed, or what was made before
+    the account was connected). A SIP user needs its password, which is never kept: rotating
+    it pushes it."""
+    account = row.setup_account
+    if not account.connected:
+        raise ValidationError(NOT_CONNECTED)
+    type(row).objects.select_for_update().filter(pk=row.pk).exists()
+    if isinstance(row, Credential):
+        raise ValidationError(
+            "Twilio needs this SIP user's password, which this app never keeps: rotate the "
+            "password to push it."
+        )
+    if isinstance(row, CredentialAttachment):
+        if not in_provider(row.domain, row.credential_list):
+            raise ValidationError("Push the SIP domain and the credential list first.")
+        kind = KINDS[Purpose(row.purpose)]
+
+        def step(api: twilio_api.Twilio) -> None:
+            try:
+                api.map_list(row.domain.remote_sid, kind, row.credential_list.remote_sid)
+            except twilio_api.TwilioError as error:
+                if error.status != 409:  # already mapped: that is what was wanted
+                    raise
+
+        remote.call(account, step)
+    else:
+        errors = DOMAIN_ERRORS if isinstance(row, SipDomain) else LIST_ERRORS
+        row.remote_sid = remote.call(account, push_step(row), errors=errors)["sid"]
+    row.sync_state, row.sync_error = SyncState.SYNCED, ""
+    fields = ["sync_state", "sync_error"] + (
+        [] if isinstance(row, CredentialAttachment) else ["remote_sid"]
+    )
+    row.save(update_fields=fields)
+    record(
+        request, Action.PUSHED, row, f"Pushed {row.activity_type.label.lower()} {row} to Twilio."
+    )
+    return row
+
+
+@remote_first
+def row_take(*, request: AppRequest, remote: Remote, row: SipDomain | CredentialList):
+    """Takes Twilio's values for a domain or list that differs (its name, a domain's
+    settings)."""
+    account = row.setup_account
+    if not account.connected:
+        raise ValidationError(NOT_CONNECTED)
+    if isinstance(row, SipDomain):
+        item = remote.call(
+            account, lambda api: api.call("GET", f"{api.root}/Domains/{row.remote_sid}.json")
+        )
+        values = {
+            "name": (item["friendly_name"] or row.domain)[:64],
+            "voice_url": (item["voice_url"] or "")[:255],
+            "voice_method": item["voice_method"] or "POST",
+            "sip_registration": bool(item["sip_registration"]),
+            "secure": bool(item["secure"]),
+        }
+        stored = {name: getattr(row, name) for name in values}
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save(update_fields=[*values])
+        changes = {
+            name: [stored[name], value] for name, value in values.items() if stored[name] != value
+        }
+        record(
+            request, Action.UPDATED, row, f"Took Twilio's settings for SIP domain {row}.", changes
+        )
+        return row
+    item = remote.call(
+        account, lambda api: api.call("GET", f"{api.root}/CredentialLists/{row.remote_sid}.json")
+    )
+    old = row.name
+    row.name = (item["friendly_name"] or old)[:64]
+    save_unique(row, "name", LIST_NAME_TAKEN, update_fields=["name", "name_key"])
+    summary = f"Took Twilio's name for credential list “{old}”: “{row.name}”."
+    record(request, Action.RENAMED, row, summary, {"name": [old, row.name]})
+    return row
+
+
+@remote_first
+def remote_delete(
+    *,
+    request: AppRequest,
+    remote: Remote,
+    account: ProviderAccount,
+    kind: str,
+    sid: str,
+    label: str,
+) -> None:
+    """Deletes a domain or a credential list that only Twilio has, in Twilio."""
+    if not account.connected:
+        raise ValidationError(NOT_CONNECTED)
+    lock_or_gone(ProviderAccount, account.pk)
+    if kind == "domain":
+        remote.call(account, lambda api: api.delete_domain(sid))
+        object_type, what = SipDomain.activity_type, "SIP domain"
+    else:
+        remote.call(account, lambda api: api.delete_credential_list(sid))
+        object_type, what = CredentialList.activity_type, "credential list"
+    summary = f"Deleted {what} {label} in Twilio (this app did not have it)."
+    record(
+        request,
+        Action.DELETED,
+        None,
+        summary,
+        {"twilio_sid": [sid, None]},
+        account=account,
+        object_type=object_type,
+        object_repr=label,
+    )

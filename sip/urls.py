@@ -9,6 +9,7 @@ from sip.views import connection
 from sip.views import credential_lists
 from sip.views import credentials
 from sip.views import domains
+from sip.views import reconcile
 from sip.views import sip_users
 
 app_name = "sip"
@@ -21,6 +22,7 @@ urlpatterns = [
     path("nav/", common.account_nav, name="account-nav"),
     path("connection/", connection.connection, name="connection"),
     path("connection/delete/", connection.connection_delete, name="connection-delete"),
+    path("reconcile/", reconcile.reconcile_view, name="reconcile"),
     path("domains/", domains.domain_list, name="domain-list"),
     path("domains/new/", domains.domain_create, name="domain-create"),
     path("domains/<int:domain_id>/edit/", domains.domain_update, name="domain-update"),

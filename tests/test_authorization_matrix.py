@@ -39,6 +39,7 @@ EXPECTATIONS = {
     "sip:account-nav": READ,
     "sip:connection": WRITE,
     "sip:connection-delete": WRITE,
+    "sip:reconcile": WRITE,
     "sip:domain-list": READ,
     "sip:domain-create": WRITE,
     "sip:domain-update": WRITE,

@@ -62,6 +62,7 @@ FORMS = {
         "/o/acme/accounts/{account}/connection/",
         ["twilio_account_sid", "twilio_key_sid", "twilio_key_secret"],
     ),
+    "reconcile": ("/o/acme/accounts/{account}/reconcile/", ["action", "kind", "target", "label"]),
     "login": ("/login/", ["username", "password"]),
 }
 # The URL name of each fuzzed form: test_every_form_and_table_is_fuzzed compares them with the
@@ -78,6 +79,7 @@ URL_NAMES = {
     "attachment-create": "sip:attachment-create",
     "connection-check": "sip:connection-check",
     "connection": "sip:connection",
+    "reconcile": "sip:reconcile",
     "login": "login",
 }
 SEARCHES = {
@@ -136,6 +138,17 @@ def ids(account, domain):
     }
 
 
+def connect_to(fake, account_id: int) -> None:
+    from accounts.models import ProviderAccount
+    from whippy.encryption import encrypt
+
+    ProviderAccount.objects.filter(pk=account_id).update(
+        twilio_account_sid=fake.account_sid,
+        twilio_key_sid=fake.key_sid,
+        twilio_key_secret=encrypt(fake.key_secret),
+    )
+
+
 def assert_safe(response, *, throttled: bool = False) -> None:
     # 429 only where a throttle applies (login lockouts); everything else answers normally.
     allowed = (200, 302, 429) if throttled else (200, 302)
@@ -157,6 +170,9 @@ def plausible(ids: dict) -> dict[str, st.SearchStrategy]:
         "provider": st.sampled_from(["twilio", "telnyx"]),
         "twilio_account_sid": st.from_regex(r"AC[0-9a-f]{32}", fullmatch=True),
         "twilio_key_sid": st.from_regex(r"SK[0-9a-f]{32}", fullmatch=True),
+        "action": st.sampled_from(["push", "take", "remote_delete", "import"]),
+        "kind": st.sampled_from(["domain", "list", "credential", "attachment"]),
+        "target": st.sampled_from([str(ids["domain"]), str(ids["list"]), "SD" + "0" * 32]),
         "password_choice": st.sampled_from(["generate", "type"]),
         "authenticates": st.sampled_from(["both", "calls", "registrations"]),
         "domain": st.sampled_from([str(ids["domain"]), "acme-hq", "acme-hq.sip.twilio.com"]),
@@ -182,6 +198,7 @@ VALID = {
     "attachment-create": {"authenticates": "registrations"},
     "connection-check": {"username": "desk", "domain": "acme-hq", "password": ""},
     "connection": {},  # the fake Twilio's key, known in the test
+    "reconcile": {"action": "push", "kind": "domain"},  # the test's domain, pushed
     "login": {"username": "alice", "password": "a-test-login-password"},
 }
 # What a saved submission answers, when not a redirect: the password shown once, or a verdict.
@@ -194,8 +211,11 @@ def test_forms_never_fail_and_escape_markup(
 ):
     from accounts.models import Activity
 
-    # The connection form asks Twilio (the fake) once its values look right.
-    fake = request.getfixturevalue("fake_twilio") if form == "connection" else None
+    # The connection form asks Twilio (the fake) once its values look right; reconcile acts on
+    # an account connected to it.
+    fake = request.getfixturevalue("fake_twilio") if form in ("connection", "reconcile") else None
+    if form == "reconcile":
+        connect_to(fake, ids["account"])
     # Throttles that would stop the fuzzing early are out of the way; login's stays on.
     settings.WRITES_PER_MINUTE = 10_000
     settings.PASSWORD_CHECKS_PER_MINUTE = 10_000
@@ -227,6 +247,8 @@ def test_forms_never_fail_and_escape_markup(
     if form == "attachment-create":
         fresh = CredentialList.objects.create(account_id=ids["account"], name="Never attached")
         valid |= {"domain": ids["domain"], "credential_list": fresh.pk}
+    if form == "reconcile":
+        valid["target"] = ids["domain"]
     if form == "connection":
         valid = {
             "twilio_account_sid": fake.account_sid,

@@ -76,6 +76,7 @@ def test_pages_and_states_have_no_serious_violations(
         f"{a}/connection/",
         f"{e}/connection/",
         f"{a}/connection/delete/",
+        f"{a}/reconcile/",
         "/o/acme/accounts/999999/domains/",
         "/o/acme/activity/",
     ]

@@ -98,3 +98,69 @@ def test_a_setup_made_here_is_the_setup_twilio_holds(login, admin_user, account,
         "lists": {"Desk phones": ["desk-101"]},
     }
     assert list(fake.passwords.values()) == [password]
+
+
+def test_import_progress_and_reconcile_in_the_browser(
+    login, admin_user, connected_over_http, twilio_over_http
+):
+    from axe_playwright_python.sync_playwright import Axe
+    from django.core.management import call_command
+
+    fake = twilio_over_http
+    api_setup(fake)
+    page = login("alice")
+    page.get_by_role("link", name="Twilio main", exact=True).click()
+    page.get_by_role("link", name="Connection").click()
+    page.get_by_role("button", name="Import from Twilio").click()
+    expect(page.get_by_text("Waiting for the worker")).to_be_visible()
+    expect(page.get_by_role("button", name="Importing…")).to_be_disabled()
+    page.reload()  # the progress is the run's, in the database: a reload shows it again
+    expect(page.get_by_text("Waiting for the worker")).to_be_visible()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    # The panel refreshes itself: no reload.
+    expect(page.locator("#import-progress")).to_contain_text("Done", timeout=10_000)
+    expect(page.locator("#import-progress")).to_contain_text("2 SIP users")
+    expect(page.locator("#import-progress progress")).to_have_attribute("value", "4")
+
+    # Someone renames the domain in the Twilio Console: Reconcile shows it and settles it.
+    (sid,) = fake.domains
+    fake.domains[sid]["friendly_name"] = "Renamed in the Console"
+    page.get_by_role("link", name="Twilio main", exact=True).click()
+    page.get_by_role("link", name="Reconcile").click()
+    expect(page.get_by_text("1 difference.", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text("name: here “Imported”, in Twilio “Renamed in the Console”")
+    ).to_be_visible()
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
+    page.get_by_role(
+        "button", name="Use Twilio's values for domain imported.sip.twilio.com"
+    ).click()
+    expect(page.get_by_text("Twilio's values are now used here.")).to_be_visible()
+    expect(page.get_by_role("heading", name="No Differences Found")).to_be_visible()
+
+
+def api_setup(fake: FakeTwilio) -> None:
+    """What the Twilio account already has: a domain, a list of two users, a mapping."""
+    from sip.twilio_api import Connection
+    from sip.twilio_api import MappingKind
+    from sip.twilio_api import Twilio
+
+    api = Twilio(Connection(fake.account_sid, fake.key_sid, fake.key_secret))
+    domain = api.create_domain("imported.sip.twilio.com", FriendlyName="Imported")
+    phones = api.create_credential_list("Existing phones")
+    for name in ("old-1", "old-2"):
+        api.create_credential(phones["sid"], name, "Str0ngPassw0rd")
+    api.map_list(domain["sid"], MappingKind.REGISTRATIONS, phones["sid"])
+
+
+@pytest.fixture
+def connected_over_http(account, twilio_over_http):
+    from whippy.encryption import encrypt
+
+    fake = twilio_over_http
+    account.twilio_account_sid = fake.account_sid
+    account.twilio_key_sid = fake.key_sid
+    account.twilio_key_secret = encrypt(fake.key_secret)
+    account.save()
+    return account

@@ -392,3 +392,116 @@ def test_rows_made_before_connecting_wait_and_are_not_pushed_by_accident(
     assert (alice.sync_state, alice.remote_sid) == (SyncState.PENDING, "")
     services.domain_rename(request=admin_request, domain=domain, name="Renamed")
     assert fake_twilio.domains == {} and fake_twilio.credentials == {}
+
+
+def every_write(request, account):
+    """Each write on a connected account, as (name, method and path fragment of its Twilio
+    call, the call, what must be unchanged here after a failure)."""
+    domain = add_domain(request, account, prefix="every")
+    phones = add_list(request, account, name="Every")
+    alice = add_user(request, phones)
+    (calls,), _ = services.attachment_create(
+        request=request, domain=domain, credential_list=phones, purposes=[Purpose.CALLS]
+    )
+
+    def state():
+        return (
+            list(SipDomain.objects.values_list("name", "prefix", "voice_url", "secure")),
+            list(CredentialList.objects.values_list("name", flat=True)),
+            list(Credential.objects.values_list("username", "ha1_md5")),
+            list(CredentialAttachment.objects.values_list("purpose", flat=True)),
+        )
+
+    return state, [
+        ("domain create", "POST", "/Domains.json", lambda: add_domain(request, account, "new")),
+        (
+            "domain update",
+            "POST",
+            "/Domains/SD",
+            lambda: services.domain_update(request=request, domain=domain, secure=True),
+        ),
+        (
+            "domain delete",
+            "DELETE",
+            "/Domains/SD",
+            lambda: services.domain_delete(request=request, domain=domain),
+        ),
+        ("list create", "POST", "/CredentialLists.json", lambda: add_list(request, account, "N")),
+        (
+            "list rename",
+            "POST",
+            "/CredentialLists/CL",
+            lambda: services.credential_list_rename(
+                request=request, credential_list=phones, name="Renamed"
+            ),
+        ),
+        (
+            "credential create",
+            "POST",
+            "/Credentials.json",
+            lambda: add_user(request, phones, "bob"),
+        ),
+        (
+            "credential rotate",
+            "POST",
+            "/Credentials/CR",
+            lambda: services.credential_rotate(
+                request=request, credential=alice, password="An0therPassword"
+            ),
+        ),
+        (
+            "credential delete",
+            "DELETE",
+            "/Credentials/CR",
+            lambda: services.credential_delete(request=request, credential=alice),
+        ),
+        (
+            "attach",
+            "POST",
+            "/Auth/Registrations/CredentialListMappings.json",
+            lambda: services.attachment_create(
+                request=request,
+                domain=domain,
+                credential_list=phones,
+                purposes=[Purpose.REGISTRATIONS],
+            ),
+        ),
+        (
+            "detach",
+            "DELETE",
+            "/CredentialListMappings/CL",
+            lambda: services.attachment_delete(request=request, attachment=calls),
+        ),
+    ]
+
+
+WRITES = [
+    "domain create",
+    "domain update",
+    "domain delete",
+    "list create",
+    "list rename",
+    "credential create",
+    "credential rotate",
+    "credential delete",
+    "attach",
+    "detach",
+]
+
+
+@pytest.mark.parametrize("write", WRITES)
+@pytest.mark.parametrize("failure", ["timeout", "rate limit"])
+def test_every_write_changes_nothing_here_when_twilio_fails(
+    admin_request, connected, fake_twilio, write, failure
+):
+    state, writes = every_write(admin_request, connected)
+    _name, method, fragment, call = next(w for w in writes if w[0] == write)
+    before = state()
+    how = {} if failure == "timeout" else {"status": 429, "code": 20429, "retry_after": 30}
+    fake_twilio.fail_next(method, fragment, **how)
+    with pytest.raises(ValidationError) as refused:
+        call()
+    expected = UNREACHABLE if failure == "timeout" else "Try again in 30 seconds."
+    assert expected in refused.value.messages[0]
+    assert fake_twilio.injected == []  # the failure was met: the call was made
+    assert state() == before
