@@ -112,7 +112,7 @@ def twilio_fields(domain: SipDomain, names: list[str]) -> dict[str, str]:
     return fields
 
 
-def set_settings(domain: SipDomain) -> dict[str, str]:
+def new_domain_fields(domain: SipDomain) -> dict[str, str]:
     """A new domain's fields for Twilio: those with a value (Twilio's defaults for the rest)."""
     return {key: value for key, value in twilio_fields(domain, [*DOMAIN_SETTINGS]).items() if value}
 
@@ -136,7 +136,7 @@ def domain_create(
     domain.set_domain()
     created_remote = remote.call(
         account,
-        lambda api: api.create_domain(domain.domain, **set_settings(domain)),
+        lambda api: api.create_domain(domain.domain, **new_domain_fields(domain)),
         errors=DOMAIN_ERRORS,
         undo=lambda api, result: api.delete_domain(result["sid"]),
         differs=f"Twilio kept SIP domain {domain.domain}, which could not be saved here.",
@@ -697,7 +697,7 @@ def push_step(row: SipDomain | CredentialList) -> Callable[[twilio_api.Twilio], 
                 if error.status != 404:
                     raise
         if isinstance(row, SipDomain):
-            return api.create_domain(row.domain, **set_settings(row))
+            return api.create_domain(row.domain, **new_domain_fields(row))
         return api.create_credential_list(row.name)
 
     return step

@@ -216,3 +216,16 @@ def connected(account, fake_twilio) -> ProviderAccount:
     account.twilio_key_secret = encrypt(fake_twilio.key_secret)
     account.save()
     return account
+
+
+def connect_through_service(request, account, fake) -> ProviderAccount:
+    """Connects the account to the fake the way the Connection page does (a test first)."""
+    from sip import services
+
+    return services.account_connect(
+        request=request,
+        account=account,
+        twilio_account_sid=fake.account_sid,
+        twilio_key_sid=fake.key_sid,
+        twilio_key_secret=fake.key_secret,
+    )

@@ -11,7 +11,7 @@ from whippy.db import keeping_view
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0009_import_runs'),
+        ('accounts', '0007_twilio_sync'),
         ('sip', '0008_password_known'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -14,6 +14,7 @@ from accounts.models import Activity
 from accounts.models import ProviderAccount
 from sip.models import SipDomain
 from tests.conftest import HTMX
+from tests.conftest import connect_through_service
 from whippy.encryption import decrypt
 
 pytestmark = pytest.mark.django_db
@@ -180,13 +181,7 @@ def test_a_twilio_refusal_of_a_delete_shows_on_the_confirmation(
 def test_rotating_the_encryption_key(account, fake_twilio, settings, admin_request):
     from sip import services
 
-    services.account_connect(
-        request=admin_request,
-        account=account,
-        twilio_account_sid=fake_twilio.account_sid,
-        twilio_key_sid=fake_twilio.key_sid,
-        twilio_key_secret=fake_twilio.key_secret,
-    )
+    connect_through_service(admin_request, account, fake_twilio)
     old = settings.ENCRYPTION_KEYS[0]
     new = Fernet.generate_key().decode()
     settings.ENCRYPTION_KEYS = [new, old]

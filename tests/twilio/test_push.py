@@ -20,6 +20,7 @@ from sip.models import Purpose
 from sip.models import SipDomain
 from sip.models import SyncState
 from sip.sync import UNREACHABLE
+from tests.conftest import connect_through_service
 
 pytestmark = pytest.mark.django_db
 
@@ -379,13 +380,7 @@ def test_rows_made_before_connecting_wait_and_are_not_pushed_by_accident(
 ):
     domain = add_domain(admin_request, account)
     phones = add_list(admin_request, account)
-    services.account_connect(
-        request=admin_request,
-        account=account,
-        twilio_account_sid=fake_twilio.account_sid,
-        twilio_key_sid=fake_twilio.key_sid,
-        twilio_key_secret=fake_twilio.key_secret,
-    )
+    connect_through_service(admin_request, account, fake_twilio)
     assert set(SipDomain.objects.values_list("sync_state", flat=True)) == {"pending"}
     # A SIP user of a list Twilio does not have yet waits with it.
     alice = add_user(admin_request, phones)
