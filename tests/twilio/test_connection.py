@@ -12,6 +12,7 @@ from django.db import connection
 
 from accounts.models import Activity
 from accounts.models import ProviderAccount
+from sip.models import CredentialList
 from sip.models import SipDomain
 from tests.conftest import HTMX
 from tests.conftest import connect_through_service
@@ -144,6 +145,18 @@ def test_sync_state_shows_on_rows_of_a_connected_account(admin_client, connected
     )
     page = admin_client.get(f"/o/acme/accounts/{connected.pk}/domains/").content.decode()
     assert '<span class="badge badge-ok">In Twilio</span>' in page
+    phones = admin_client.post(
+        f"/o/acme/accounts/{connected.pk}/credential-lists/new/", {"name": "Phones"}
+    )
+    assert phones.status_code == 302
+    admin_client.post(
+        f"/o/acme/accounts/{connected.pk}/credential-lists/{CredentialList.objects.get().pk}"
+        "/credentials/new/",
+        {"username": "alice", "password_choice": "generate"},
+    )
+    for tab in ("credential-lists", "sip-users"):
+        page = admin_client.get(f"/o/acme/accounts/{connected.pk}/{tab}/").content.decode()
+        assert '<span class="badge badge-ok">In Twilio</span>' in page, tab
 
 
 def test_a_twilio_refusal_shows_beside_the_field_and_keeps_what_was_typed(
