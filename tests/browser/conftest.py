@@ -41,3 +41,12 @@ def no_script_errors_or_csp_violations(page: Page):
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield
     assert problems == []
+
+
+def htmx_settled(page: Page) -> None:
+    """Waits until htmx has settled its last swap: only then are the swapped-in forms its own
+    (htmx processes new content after its settle delay; a form submitted before that is
+    sent by the browser, as without JavaScript)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )

@@ -16,6 +16,7 @@ from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
 from sip.models import Purpose
+from tests.browser.conftest import htmx_settled
 from tests.test_authorization_matrix import EXPECTATIONS
 from tests.test_authorization_matrix import REDIRECT
 
@@ -166,6 +167,7 @@ def test_focus_moves_to_the_first_error(login, admin_user, account):
     page.get_by_role("tab", name=re.compile("^Credential Lists")).click()
     page.locator("#tab-panel header").get_by_role("link", name="Add credential list").click()
     expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    htmx_settled(page)
     page.get_by_label("Name", exact=True).fill("---")
     page.keyboard.press("Enter")
     expect(page.get_by_text("needs a letter or a digit")).to_be_visible()
@@ -182,6 +184,7 @@ def test_focus_is_the_same_when_the_form_arrives_as_a_whole_page(login, admin_us
         )
     )
     expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    htmx_settled(page)
     page.get_by_label("Name", exact=True).fill("---")
     # Submitted without htmx (as before it loads): the whole page comes back with the error.
     page.evaluate("document.querySelector('#panel-slot form').submit()")

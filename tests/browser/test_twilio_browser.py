@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
+from tests.browser.conftest import htmx_settled
 from tests.twilio.fake import FakeTwilio
 
 pytestmark = pytest.mark.browser
@@ -52,6 +53,7 @@ def test_a_setup_made_here_is_the_setup_twilio_holds(login, admin_user, account,
 
     page.get_by_role("link", name="Twilio main", exact=True).click()
     page.locator("#tab-panel header").get_by_role("link", name="Add SIP domain").click()
+    htmx_settled(page)
     page.get_by_label("Name", exact=True).fill("Office")
     page.get_by_label("Domain prefix").fill("office")
     page.get_by_label("Voice URL").fill("https://example.com/voice")
@@ -62,12 +64,14 @@ def test_a_setup_made_here_is_the_setup_twilio_holds(login, admin_user, account,
 
     go_to_tab(page, "Credential Lists")
     page.locator("#tab-panel header").get_by_role("link", name="Add credential list").click()
+    htmx_settled(page)
     page.get_by_label("Name", exact=True).fill("Desk phones")
     page.locator("#panel-slot").get_by_role("button", name="Add credential list").click()
     expect(page.locator("#list-table")).to_contain_text("In Twilio")
     page.get_by_role("link", name="Desk phones", exact=True).click()
     expect(page.get_by_text("No Credentials Found")).to_be_visible()
     page.locator("#tab-panel header").get_by_role("link", name="Add credential").click()
+    htmx_settled(page)
     page.get_by_label("Username").fill("desk-101")
     page.locator("#panel-slot").get_by_role("button", name="Add credential").click()
     password = page.locator("#secret-value").inner_text()
@@ -75,6 +79,7 @@ def test_a_setup_made_here_is_the_setup_twilio_holds(login, admin_user, account,
 
     go_to_tab(page, "Credential Attachments")
     page.locator("#tab-panel header").get_by_role("link", name="Add credential attachment").click()
+    htmx_settled(page)
     page.get_by_label("SIP domain").select_option(label="office.sip.twilio.com")
     page.get_by_label("Credential list").select_option(label="Desk phones")
     page.get_by_label("Registrations only").check()
