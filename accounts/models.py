@@ -90,7 +90,6 @@ class ProviderAccount(models.Model):
     twilio_account_sid = models.CharField("Account SID", max_length=34, blank=True)
     twilio_key_sid = models.CharField("API Key SID", max_length=34, blank=True)
     twilio_key_secret = models.TextField(blank=True, editable=False)
-    connected_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

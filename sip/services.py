@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
 
 from accounts.activity import Action
 from accounts.activity import created
@@ -522,7 +521,7 @@ def attachment_create(
 
 def registration_on(request: AppRequest, remote: Remote, domain: SipDomain) -> None:
     """Turns on SIP registration for a domain, in the provider first (inside a write)."""
-    SipDomain.objects.select_for_update().filter(pk=domain.pk).exists()
+    # The caller holds the domain's lock (attachment_create).
     if domain.remote_sid:
         remote.call(
             domain.account,
@@ -602,10 +601,7 @@ def account_connect(
     if twilio_key_secret:
         account.twilio_key_secret = encrypt(twilio_key_secret)
     check_connection(account)
-    account.connected_at = timezone.now()
-    account.save(
-        update_fields=["twilio_account_sid", "twilio_key_sid", "twilio_key_secret", "connected_at"]
-    )
+    account.save(update_fields=["twilio_account_sid", "twilio_key_sid", "twilio_key_secret"])
     if before[0] != twilio_account_sid:
         # Another Twilio account: nothing here is in it yet.
         for model in (SipDomain, CredentialList, Credential):
@@ -643,8 +639,7 @@ def account_disconnect(*, request: AppRequest, account: ProviderAccount) -> Prov
         f"{account.twilio_account_sid}: changes stay here until it is connected again."
     )
     account.twilio_key_sid = account.twilio_key_secret = ""
-    account.connected_at = None
-    account.save(update_fields=["twilio_key_sid", "twilio_key_secret", "connected_at"])
+    account.save(update_fields=["twilio_key_sid", "twilio_key_secret"])
     for model in (SipDomain, CredentialList, Credential):
         model.objects.filter(account=account).update(sync_state=SyncState.LOCAL, sync_error="")
     CredentialAttachment.objects.filter(domain__account=account).update(
@@ -711,7 +706,7 @@ def row_push(*, request: AppRequest, remote: Remote, row: Model) -> Model:
     account = row.setup_account
     if not account.connected:
         raise ValidationError(NOT_CONNECTED)
-    type(row).objects.select_for_update().filter(pk=row.pk).exists()
+    lock_or_gone(type(row), row.pk)
     if isinstance(row, Credential):
         raise ValidationError(
             "Twilio needs this SIP user's password, which this app never keeps: rotate the "
@@ -752,9 +747,7 @@ def row_take(*, request: AppRequest, remote: Remote, row: SipDomain | Credential
     if not account.connected:
         raise ValidationError(NOT_CONNECTED)
     if isinstance(row, SipDomain):
-        item = remote.call(
-            account, lambda api: api.call("GET", f"{api.root}/Domains/{row.remote_sid}.json")
-        )
+        item = remote.call(account, lambda api: api.fetch_domain(row.remote_sid))
         values = {
             "name": (item["friendly_name"] or row.domain)[:64],
             "voice_url": (item["voice_url"] or "")[:255],
@@ -773,9 +766,7 @@ def row_take(*, request: AppRequest, remote: Remote, row: SipDomain | Credential
             request, Action.UPDATED, row, f"Took Twilio's settings for SIP domain {row}.", changes
         )
         return row
-    item = remote.call(
-        account, lambda api: api.call("GET", f"{api.root}/CredentialLists/{row.remote_sid}.json")
-    )
+    item = remote.call(account, lambda api: api.fetch_credential_list(row.remote_sid))
     old = row.name
     row.name = (item["friendly_name"] or old)[:64]
     save_unique(row, "name", LIST_NAME_TAKEN, update_fields=["name", "name_key"])

@@ -154,6 +154,9 @@ class Twilio:
             "POST", f"{self.root}/Domains.json", {"DomainName": domain_name, **settings_}
         )
 
+    def fetch_domain(self, sid: str) -> dict:
+        return self.call("GET", f"{self.root}/Domains/{sid}.json")
+
     def update_domain(self, sid: str, **fields: str) -> dict:
         return self.call("POST", f"{self.root}/Domains/{sid}.json", fields)
 
@@ -167,6 +170,9 @@ class Twilio:
 
     def create_credential_list(self, name: str) -> dict:
         return self.call("POST", f"{self.root}/CredentialLists.json", {"FriendlyName": name})
+
+    def fetch_credential_list(self, sid: str) -> dict:
+        return self.call("GET", f"{self.root}/CredentialLists/{sid}.json")
 
     def rename_credential_list(self, sid: str, name: str) -> dict:
         return self.call("POST", f"{self.root}/CredentialLists/{sid}.json", {"FriendlyName": name})

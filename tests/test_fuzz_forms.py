@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sip.models import Credential
 from sip.models import CredentialList
+from tests.conftest import connect_directly
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -138,17 +139,6 @@ def ids(account, domain):
     }
 
 
-def connect_to(fake, account_id: int) -> None:
-    from accounts.models import ProviderAccount
-    from whippy.encryption import encrypt
-
-    ProviderAccount.objects.filter(pk=account_id).update(
-        twilio_account_sid=fake.account_sid,
-        twilio_key_sid=fake.key_sid,
-        twilio_key_secret=encrypt(fake.key_secret),
-    )
-
-
 def assert_safe(response, *, throttled: bool = False) -> None:
     # 429 only where a throttle applies (login lockouts); everything else answers normally.
     allowed = (200, 302, 429) if throttled else (200, 302)
@@ -215,7 +205,7 @@ def test_forms_never_fail_and_escape_markup(
     # an account connected to it.
     fake = request.getfixturevalue("fake_twilio") if form in ("connection", "reconcile") else None
     if form == "reconcile":
-        connect_to(fake, ids["account"])
+        connect_directly(ids["account"], fake)
     # Throttles that would stop the fuzzing early are out of the way; login's stays on.
     settings.WRITES_PER_MINUTE = 10_000
     settings.PASSWORD_CHECKS_PER_MINUTE = 10_000

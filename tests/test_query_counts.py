@@ -248,3 +248,41 @@ def test_connection_check_pinned_queries(world, admin_client):
     # credentials and the attachments. A password test adds the two row locks, the two
     # throttle counts, the lookup of the credential and its Activity record, each in a savepoint.
     assert (len(plain.captured_queries), len(with_password.captured_queries)) == (7, 15)
+
+
+def test_sync_states_of_a_connected_account_cost_no_query_per_row(admin_client, org, fake_twilio):
+    """Rows out of sync show their reason and a Retry: from the row itself, no extra query."""
+    from sip.models import Credential
+    from tests.conftest import connect_directly
+
+    def account_with(rows: int) -> ProviderAccount:
+        account = ProviderAccount.objects.create(
+            organization=org, name=f"Twilio {rows}", provider="twilio"
+        )
+        connect_directly(account.pk, fake_twilio)
+        phones = CredentialList.objects.create(
+            account=account, name=f"L{rows}", sync_state="failed", sync_error="Lost."
+        )
+        for i in range(rows):
+            domain = SipDomain.objects.create(
+                account=account, name=f"D{i}", prefix=f"t{rows}-{i}", sync_state="pending"
+            )
+            CredentialAttachment.objects.create(
+                domain=domain, credential_list=phones, purpose=Purpose.CALLS, sync_state="failed"
+            )
+            Credential.objects.create(
+                credential_list=phones, username=f"u{i}", sync_state="pending"
+            )
+        return account
+
+    small, big = account_with(1), account_with(6)
+    phones = {a.pk: a.credential_lists.get().pk for a in (small, big)}
+    for tab in ("domains/", "credential-lists/", "attachments/", "sip-users/", "list"):
+        urls = [
+            f"/o/acme/accounts/{a.pk}/"
+            + (f"credential-lists/{phones[a.pk]}/" if tab == "list" else tab)
+            for a in (small, big)
+        ]
+        assert count_queries(admin_client, urls[0]) == count_queries(admin_client, urls[1]), tab
+    page = admin_client.get(f"/o/acme/accounts/{big.pk}/attachments/").content.decode()
+    assert page.count(">Retry</button>") == 6

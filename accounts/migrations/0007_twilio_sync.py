@@ -12,11 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='provideraccount',
-            name='connected_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddField(
-            model_name='provideraccount',
             name='twilio_account_sid',
             field=models.CharField(blank=True, max_length=34, verbose_name='Account SID'),
         ),

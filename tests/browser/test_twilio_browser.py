@@ -8,6 +8,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from tests.browser.conftest import htmx_settled
+from tests.conftest import connect_directly
 from tests.twilio.fake import FakeTwilio
 
 pytestmark = pytest.mark.browser
@@ -161,11 +162,4 @@ def api_setup(fake: FakeTwilio) -> None:
 
 @pytest.fixture
 def connected_over_http(account, twilio_over_http):
-    from whippy.encryption import encrypt
-
-    fake = twilio_over_http
-    account.twilio_account_sid = fake.account_sid
-    account.twilio_key_sid = fake.key_sid
-    account.twilio_key_secret = encrypt(fake.key_secret)
-    account.save()
-    return account
+    return connect_directly(account.pk, twilio_over_http)

@@ -224,6 +224,18 @@ def test_a_list_name_twilio_has_is_a_name_error(admin_request, connected, fake_t
     assert not CredentialList.objects.exists()
 
 
+def test_a_list_rename_twilio_refuses_is_a_name_error(admin_request, connected, fake_twilio):
+    phones = add_list(admin_request, connected)
+    fake_twilio.fail_next("POST", "/CredentialLists/CL", status=400, code=21240, message="x")
+    with pytest.raises(ValidationError) as refused:
+        services.credential_list_rename(request=admin_request, credential_list=phones, name="Desks")
+    assert field_errors(refused.value) == {
+        "name": ["Twilio already has a credential list with this name."]
+    }
+    assert CredentialList.objects.get().name == "Phones"
+    assert fake_twilio.lists[phones.remote_sid]["friendly_name"] == "Phones"
+
+
 def test_a_list_rename_not_saved_here_is_renamed_back(admin_request, connected, fake_twilio):
     phones = add_list(admin_request, connected)
     CredentialList.objects.create(account=connected, name="Desks")  # here only
