@@ -191,6 +191,7 @@ class Activity(models.Model):
         DISCONNECTED = "disconnected", "Disconnected"
         IMPORTED = "imported", "Imported"
         PUSHED = "pushed", "Pushed to the provider"
+        EXPORTED = "exported", "Exported"
 
     ObjectType = ObjectType
 

@@ -6,6 +6,7 @@ from django import forms
 from django.db import models
 
 from accounts.models import ProviderAccount
+from sip import bulk
 from sip.digest import PASSWORD_MAX
 from sip.digest import PASSWORD_MIN
 from sip.digest import generate_password
@@ -372,3 +373,73 @@ class ReconcileForm(forms.Form):
     )
     target = forms.RegexField(regex=r"^([0-9]{1,18}|[A-Z]{2}[0-9a-fA-F]{32})$", required=False)
     label = forms.CharField(max_length=253, required=False)
+
+
+class CredentialImportForm(forms.Form):
+    """A CSV file of SIP users; reading it (bulk.read_csv) gives rows, or the file's problem
+    beside the field."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A header row with “username” and optionally “password”, then one SIP user "
+        "per row; comma or semicolon separated, UTF-8. Rows without a password get a "
+        f"generated one. At most {bulk.MAX_ROWS:,} rows and "
+        f"{bulk.MAX_FILE_BYTES // (1024 * 1024)} MB.",
+        error_messages={
+            "required": "Choose a CSV file to upload.",
+            "empty": "This file is empty.",
+            "invalid": "Choose a CSV file to upload.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if getattr(upload, "too_large", False) or upload.size > bulk.MAX_FILE_BYTES:
+            raise forms.ValidationError(bulk.TOO_LARGE, code="too_large")
+        self.rows = bulk.read_csv(upload.read())
+        return upload
+
+
+IMPORT_MODES = [
+    ("valid", "Add the rows that can be added, and skip the others"),
+    ("all", "All or nothing: add the rows only if every one of them can be added"),
+]
+
+
+class ImportConfirmForm(forms.Form):
+    """The admin's go-ahead after the dry run: the checked rows (sealed) and how to apply them."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    mode = forms.ChoiceField(
+        label="What to import", choices=IMPORT_MODES, widget=forms.RadioSelect, initial="valid"
+    )
+
+
+class BulkRotateForm(forms.Form):
+    """SIP users of a list to give new generated passwords, and the form's one-time key."""
+
+    credentials = forms.ModelMultipleChoiceField(
+        label="SIP users",
+        queryset=Credential.objects.none(),
+        error_messages={
+            "required": "Choose the SIP users to rotate: tick their boxes in the table.",
+            "invalid_choice": "A chosen SIP user was deleted a moment ago. Reload the page "
+            "and choose again.",
+            "invalid_pk_value": "A chosen SIP user was deleted a moment ago. Reload the page "
+            "and choose again.",
+            "invalid_list": "Choose the SIP users to rotate: tick their boxes in the table.",
+        },
+    )
+    nonce = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def __init__(self, *args, credential_list: CredentialList, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["credentials"].queryset = credential_list.credentials.all()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "nonce" in self.errors:
+            del self.errors["nonce"]
+            self.add_error(None, RotatePasswordForm.OUT_OF_DATE)
+        return cleaned

@@ -430,3 +430,24 @@ class ImportRun(models.Model):
     @property
     def active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class BulkRun(models.Model):
+    """An import of SIP users from a file, or a rotation of many, by the one-time key of the
+    form that asked for it: the same form sent twice does the work once, so its passwords are
+    delivered once. Nothing else of the work is kept here (Activity records it)."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import from a file"
+        ROTATE = "rotate", "Rotation"
+
+    # History, not setup: it never keeps an account from being deleted.
+    counts_as_content = False
+
+    nonce = models.CharField(max_length=32, unique=True)
+    account = models.ForeignKey(ProviderAccount, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} in {self.account_id} at {self.created_at}"

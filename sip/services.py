@@ -10,11 +10,15 @@ Locks are taken parent first (organization, account, domain, list), the same ord
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db import transaction
 from django.db.models import Model
+from django.db.models.functions import Lower
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from accounts.activity import Action
 from accounts.activity import created
@@ -23,11 +27,14 @@ from accounts.activity import record
 from accounts.models import Organization
 from accounts.models import ProviderAccount
 from accounts.services import rename
+from sip import bulk
 from sip import imports
 from sip import twilio_api
+from sip.digest import generate_password
 from sip.models import DOMAIN_IN_USE
 from sip.models import LIST_NAME_TAKEN
 from sip.models import USERNAME_TAKEN
+from sip.models import BulkRun
 from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
@@ -360,23 +367,20 @@ def credential_create(
     return credential
 
 
-@remote_first
-def credential_rotate(
-    *,
-    request: AppRequest,
-    remote: Remote,
-    credential: Credential,
-    password: str,
-    version: str | None = None,
-) -> Credential:
-    """Sets a new password. version, when given, is the password the caller saw
-    (password_version): if another rotation came first, AlreadyRotated is raised and nothing
-    changes, since a second, silent rotation would lose the password shown for the first."""
-    stored = Credential.objects.select_for_update().only("password_changed_at")
-    before = stored.get(pk=credential.pk).password_changed_at
-    credential.password_changed_at = before
-    if version is not None and password_version(credential) != version:
-        raise AlreadyRotated("The password was rotated after this form was opened.")
+ROTATED_FIELDS = [
+    "ha1_md5",
+    "ha1_sha256",
+    "password_changed_at",
+    "password_known",
+    "remote_sid",
+    "sync_state",
+    "sync_error",
+]
+
+
+def push_password(remote: Remote, credential: Credential, password: str) -> None:
+    """A new password reaches the provider: set there, or the SIP user made there with it
+    when the provider does not have it yet (its list does). Inside a rotation."""
     credential_list = credential.credential_list
     account = credential_list.account
     if not credential.remote_sid and account.connected and credential_list.remote_sid:
@@ -407,9 +411,28 @@ def credential_rotate(
             "this app: rotate it again.",
             row=credential,
         )
+
+
+@remote_first
+def credential_rotate(
+    *,
+    request: AppRequest,
+    remote: Remote,
+    credential: Credential,
+    password: str,
+    version: str | None = None,
+) -> Credential:
+    """Sets a new password. version, when given, is the password the caller saw
+    (password_version): if another rotation came first, AlreadyRotated is raised and nothing
+    changes, since a second, silent rotation would lose the password shown for the first."""
+    stored = Credential.objects.select_for_update().only("password_changed_at")
+    before = stored.get(pk=credential.pk).password_changed_at
+    credential.password_changed_at = before
+    if version is not None and password_version(credential) != version:
+        raise AlreadyRotated("The password was rotated after this form was opened.")
+    push_password(remote, credential, password)
     credential.set_password(password)
-    fields = ["ha1_md5", "ha1_sha256", "password_changed_at", "password_known"]
-    credential.save(update_fields=[*fields, "remote_sid", "sync_state", "sync_error"])
+    credential.save(update_fields=ROTATED_FIELDS)
     summary = (
         f"Rotated the password of SIP user “{credential.username}” "
         f"in “{credential.credential_list.name}”."
@@ -436,6 +459,221 @@ def credential_delete(*, request: AppRequest, remote: Remote, credential: Creden
     record(request, Action.DELETED, credential, summary, changes)
     credential.delete()
     return credential
+
+
+# Many SIP users at once (sip/bulk.py reads and checks the file)
+
+
+class AlreadyDone(ValidationError):
+    """The same form was sent again: its work was done once, and its passwords delivered."""
+
+
+class ImportRefused(ValidationError):
+    """All or nothing, and a row cannot be added: nothing was. report says which, and why."""
+
+    def __init__(self, message: str, report: bulk.Report) -> None:
+        self.report = report
+        super().__init__(message)
+
+
+@dataclass
+class BulkResult:
+    """What bulk work did: the SIP users and their new passwords (for the download only),
+    the rows or SIP users left out with why, and why it stopped early, if it did."""
+
+    logins: list[tuple[str, str]]
+    skipped: list[bulk.Row]
+    stopped: str = ""
+
+
+def claim(nonce: str, account: ProviderAccount, kind: str) -> None:
+    """The form's one-time key, taken inside the work's transaction (given back if it fails)."""
+    done = BulkRun.objects.filter(nonce=nonce).values_list("created_at", flat=True).first()
+    if done is None:
+        try:
+            with transaction.atomic():
+                BulkRun.objects.create(nonce=nonce, account=account, kind=kind)
+            return
+        except IntegrityError:  # the same form, sent twice at once
+            done = BulkRun.objects.filter(nonce=nonce).values_list("created_at", flat=True)[0]
+    raise AlreadyDone(
+        f"This form was already sent, at {timezone.localtime(done):%H:%M:%S}: nothing was "
+        "changed now. The passwords were delivered then, once. To set new ones, rotate them."
+    )
+
+
+def stopping(error: ValidationError) -> bool:
+    """Whether a provider's refusal stops the work (no answer, the key refused, too many
+    requests for too long) rather than concerning one SIP user (its username or password)."""
+    return not hasattr(error, "error_dict")
+
+
+@remote_first
+def credentials_import(
+    *,
+    request: AppRequest,
+    remote: Remote,
+    credential_list: CredentialList,
+    rows: list[bulk.Row],
+    name: str,
+    nonce: str,
+    all_or_nothing: bool,
+) -> BulkResult:
+    """Adds the SIP users of a checked file (bulk.read_csv), checked again now, with the list
+    locked: every row or none (all_or_nothing), or the rows that can be added. A row without
+    a password gets a generated one. For a connected account each one is made in Twilio
+    first (waiting out its rate limit); all or nothing undoes them there if one fails."""
+    lock_or_gone(CredentialList, credential_list.pk)
+    account = credential_list.account
+    claim(nonce, account, BulkRun.Kind.IMPORT)
+    remote.patient = True
+    report = bulk.check(rows, credential_list)
+    if all_or_nothing and report.problems:
+        raise ImportRefused(
+            f"Nothing was imported: {cannot(len(report.problems))} (see below).", report
+        )
+    valid, skipped, stopped = report.valid, report.problems, ""
+    added: list[tuple[bulk.Row, Credential, str]] = []
+    in_twilio = account.connected and bool(credential_list.remote_sid)
+    for done, row in enumerate(valid, 1):
+        password = row.password or generate_password()
+        credential = Credential(
+            credential_list=credential_list, account=account, username=row.username
+        )
+        try:
+            made = remote_credential(remote, credential, password) if in_twilio else None
+        except ValidationError as error:
+            row.status, row.problem = bulk.Status.INVALID, " ".join(error.messages)
+            if all_or_nothing:
+                raise ImportRefused(
+                    f"Nothing was imported: Twilio refused line {row.line} ({row.problem}).",
+                    report,
+                ) from error
+            skipped.append(row)
+            if stopping(error):
+                stopped = f"The import stopped at line {row.line}: {row.problem}"
+                for rest in valid[done:]:
+                    rest.status, rest.problem = bulk.Status.INVALID, "Not imported: it stopped."
+                skipped.extend(valid[done:])
+                break
+            continue
+        credential.remote_sid = made["sid"] if made else ""
+        if account.connected:
+            credential.sync_state = SyncState.SYNCED if made else SyncState.PENDING
+        credential.set_password(password)
+        added.append((row, credential, password))
+        if done % 50 == 0 or done == len(valid):
+            bulk.set_progress(nonce, account.pk, done=done, total=len(valid))
+    before = Credential.objects.filter(credential_list=credential_list).count()
+    Credential.objects.bulk_create([credential for _, credential, _ in added], batch_size=500)
+    skipped.sort(key=lambda row: row.line)
+    summary = (
+        f"Imported {len(added)} SIP user{pluralize(len(added))} into “{credential_list.name}” "
+        f"from {name}"
+        + (f"; {len(skipped)} row{pluralize(len(skipped))} skipped." if skipped else ".")
+    )
+    if stopped:
+        summary += f" {stopped}"
+    changes = {"sip_users": [before, before + len(added)], "skipped": [None, len(skipped)]}
+    record(request, Action.IMPORTED, credential_list, summary, changes)
+    logins = [(credential.username, password) for _, credential, password in added]
+    return BulkResult(logins, skipped, stopped)
+
+
+def cannot(count: int) -> str:
+    return f"{count} row{pluralize(count)} cannot be added"
+
+
+def remote_credential(remote: Remote, credential: Credential, password: str) -> dict | None:
+    """Makes a SIP user in the provider (inside a write that saves it here after)."""
+    credential_list = credential.credential_list
+    return remote.call(
+        credential_list.account,
+        lambda api: api.create_credential(
+            credential_list.remote_sid, credential.username, password
+        ),
+        errors=CREDENTIAL_ERRORS,
+        undo=lambda api, result: api.delete_credential(credential_list.remote_sid, result["sid"]),
+        differs=f"Twilio kept SIP user “{credential.username}” in “{credential_list.name}”, "
+        "which could not be saved here.",
+        row=credential,
+        kept=False,
+    )
+
+
+@remote_first
+def credentials_rotate(
+    *,
+    request: AppRequest,
+    remote: Remote,
+    credential_list: CredentialList,
+    credentials: list[Credential],
+    nonce: str,
+) -> BulkResult:
+    """New generated passwords for the chosen SIP users of a list. A connected account's are
+    set in Twilio first, one by one: Twilio cannot take a password back, so a refusal skips
+    that SIP user (or stops the work) and the ones rotated so far are kept."""
+    lock_or_gone(CredentialList, credential_list.pk)
+    account = credential_list.account
+    claim(nonce, account, BulkRun.Kind.ROTATE)
+    remote.patient = True
+    chosen = list(
+        Credential.objects.select_for_update()
+        .filter(credential_list=credential_list, pk__in=[c.pk for c in credentials])
+        .order_by(Lower("username"))
+    )
+    rotated: list[tuple[Credential, str]] = []
+    skipped: list[bulk.Row] = []
+    stopped = ""
+    for done, credential in enumerate(chosen, 1):
+        credential.credential_list = credential_list
+        password = generate_password()
+        try:
+            push_password(remote, credential, password)
+        except ValidationError as error:
+            skipped.append(
+                bulk.Row(0, credential.username, "", bulk.Status.INVALID, " ".join(error.messages))
+            )
+            if stopping(error):
+                stopped = f"The rotation stopped at “{credential.username}”: {skipped[-1].problem}"
+                skipped.extend(
+                    bulk.Row(0, c.username, "", bulk.Status.INVALID, "Not rotated: it stopped.")
+                    for c in chosen[done:]
+                )
+                break
+            continue
+        credential.set_password(password)
+        rotated.append((credential, password))
+        if done % 50 == 0 or done == len(chosen):
+            bulk.set_progress(nonce, account.pk, done=done, total=len(chosen))
+    Credential.objects.bulk_update([c for c, _ in rotated], ROTATED_FIELDS, batch_size=500)
+    names = ", ".join(c.username for c, _ in rotated[:20])
+    more = f" and {len(rotated) - 20} more" if len(rotated) > 20 else ""
+    summary = (
+        f"Rotated the passwords of {len(rotated)} SIP user{pluralize(len(rotated))} in "
+        f"“{credential_list.name}”" + (f": {names}{more}." if rotated else ".")
+    )
+    if skipped:
+        summary += f" {len(skipped)} not rotated." + (f" {stopped}" if stopped else "")
+    # Who and when, never what: no password or digest is recorded.
+    changes = {"rotated": [None, len(rotated)], "not_rotated": [None, len(skipped)]}
+    record(request, Action.PASSWORD_ROTATED, credential_list, summary, changes)
+    return BulkResult([(c.username, p) for c, p in rotated], skipped, stopped)
+
+
+def setup_exported(
+    request: AppRequest, account: ProviderAccount, what: str, counts: dict[str, int]
+) -> None:
+    """Records an export (by anyone who can see the setup): it changes nothing."""
+    summary = (
+        f"Exported the setup of “{account.name}” as {what}: "
+        f"{counts['domains']} SIP domain{pluralize(counts['domains'])}, "
+        f"{counts['lists']} credential list{pluralize(counts['lists'])}, "
+        f"{counts['sip_users']} SIP user{pluralize(counts['sip_users'])} and "
+        f"{counts['attachments']} attachment{pluralize(counts['attachments'])}."
+    )
+    changes = {name: [None, count] for name, count in counts.items()}
+    record(request, Action.EXPORTED, account, summary, changes, changes_setup=False)
 
 
 # Credential attachments

@@ -99,6 +99,8 @@ class Remote:
 
     def __init__(self, request: AppRequest) -> None:
         self.request = request
+        # Bulk work waits out "too many requests" instead of refusing (Twilio's rate limit).
+        self.patient = False
         self.api: Twilio | None = None
         self.account: ProviderAccount | None = None
         self.undos: list[Undo] = []
@@ -122,8 +124,9 @@ class Remote:
             return None
         if self.api is None:
             self.api, self.account = api_for(account), account
+        api = self.api
         try:
-            result = step(self.api)
+            result = api.patiently(lambda: step(api)) if self.patient else step(api)
         except TwilioError as error:
             raise refusal(error, errors or {}) from error
         except TwilioUnreachable as error:

@@ -17,13 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+from typing import TypeVar
 
 import httpx
 from django.conf import settings
 
+T = TypeVar("T")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 PAGE_SIZE = 1000  # Twilio's maximum
-# How long a list read waits out "too many requests" before giving up (seconds, in all).
+# How long a list read (or a bulk write) waits out "too many requests" before giving up (seconds, in all).
 RATE_LIMIT_PATIENCE = 120.0
 
 # Set by the tests (and a local trial) to answer from the fake Twilio instead of the network.
@@ -127,11 +129,16 @@ class Twilio:
             yield body.get(key) or [], uri
 
     def read(self, uri: str) -> dict:
-        """One GET, retried after a rate-limit answer for up to RATE_LIMIT_PATIENCE seconds."""
+        """One GET, retried after a rate-limit answer."""
+        return self.patiently(lambda: self.call("GET", uri))
+
+    def patiently(self, step: Callable[[], T]) -> T:
+        """step(), tried again after a rate-limit answer (Twilio does nothing with a request it
+        answers 429) as Retry-After says, for up to RATE_LIMIT_PATIENCE seconds."""
         waited = 0.0
         while True:
             try:
-                return self.call("GET", uri)
+                return step()
             except TwilioError as error:
                 if error.status != 429 or waited >= RATE_LIMIT_PATIENCE:
                     raise

@@ -4,11 +4,13 @@ from django.urls import path
 
 from sip.views import activity
 from sip.views import attachments
+from sip.views import bulk
 from sip.views import common
 from sip.views import connection
 from sip.views import credential_lists
 from sip.views import credentials
 from sip.views import domains
+from sip.views import export
 from sip.views import reconcile
 from sip.views import sip_users
 
@@ -37,11 +39,16 @@ urlpatterns = [
     path(LIST + "edit/", credential_lists.credential_list_update, name="credentiallist-update"),
     path(LIST + "delete/", credential_lists.credential_list_delete, name="credentiallist-delete"),
     path(LIST + "credentials/new/", credentials.credential_create, name="credential-create"),
+    path(LIST + "import/", bulk.credential_import, name="credential-import"),
+    path(LIST + "rotate/", bulk.credential_rotate_many, name="credential-rotate-many"),
+    path(LIST + "progress/<slug:nonce>/", bulk.bulk_progress, name="bulk-progress"),
     path(CREDENTIAL + "password/", credentials.credential_rotate, name="credential-rotate"),
     path(CREDENTIAL + "delete/", credentials.credential_delete, name="credential-delete"),
     path("sip-users/", sip_users.sip_user_list, name="sip-user-list"),
     path("sip-users/check/", sip_users.connection_check, name="connection-check"),
     path("activity/", activity.activity_list, name="activity-list"),
+    path("export.csv", export.setup_export, {"kind": "csv"}, name="export-csv"),
+    path("export.json", export.setup_export, {"kind": "json"}, name="export-json"),
     path("attachments/", attachments.attachment_list, name="attachment-list"),
     path("attachments/new/", attachments.attachment_create, name="attachment-create"),
     path(

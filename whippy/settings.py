@@ -233,6 +233,14 @@ if SIP_SERVER and not re.fullmatch(r"[\w.-]+:\d{1,5}", SIP_SERVER):
 if PASSWORD_CHECKS_PER_MINUTE < 1:
     raise ImproperlyConfigured("PASSWORD_CHECKS_PER_MINUTE must be 1 or more")
 
+# Uploads (a CSV of SIP users, sip/bulk.py) stay in memory and are capped: they hold
+# passwords, which must never land in a temporary file. The cap is checked by the form.
+FILE_UPLOAD_HANDLERS = ["whippy.uploads.MemoryOnlyUploadHandler"]
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+# The confirmation of an import carries the checked file back, encrypted (about 1.4 times
+# the file's size at most): room for the largest file allowed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
 # Background work (imports from Twilio, sip/imports.py): Django's tasks framework (the
 # django-tasks backport) with its database backend; `manage.py db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -26,6 +26,7 @@ from accounts.decorators import page_view
 from accounts.models import Activity
 from accounts.models import Membership
 from accounts.models import ProviderAccount
+from sip import bulk
 from sip import services
 from sip.forms import CredentialForm
 from sip.forms import RotatePasswordForm
@@ -74,6 +75,7 @@ def list_page_context(
         "table": table,
         "credentials": table.rows,
         "attached": attached_domains(credential_list),
+        "rotate_nonce": bulk.new_nonce(),  # the rotation form's one-time key
         **extra,
     }
 

@@ -66,6 +66,47 @@
     });
   });
 
+  // "Select all on this page" for the rotation of many SIP users (a plain checkbox per row
+  // without JavaScript).
+  function initSelectAll(root) {
+    root.querySelectorAll("[data-select-all]").forEach(function (all) { all.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { initSelectAll(document); });
+  document.addEventListener("htmx:load", function (event) { initSelectAll(event.detail.elt); });
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement)) return;
+    var table = input.closest("table");
+    if (!table) return;
+    var boxes = table.querySelectorAll("tbody input[type=checkbox]");
+    if (input.matches("[data-select-all]")) {
+      boxes.forEach(function (box) { box.checked = input.checked; });
+    } else if (input.form && input.form.id === "rotate-selected") {
+      var all = table.querySelector("[data-select-all]");
+      var checked = table.querySelectorAll("tbody input[type=checkbox]:checked").length;
+      if (all) {
+        all.checked = checked === boxes.length;
+        all.indeterminate = checked > 0 && checked < boxes.length;
+      }
+    }
+  });
+
+  // Bulk work answers with a download and the page stays: it shows the work's progress,
+  // asking the server while the download is being prepared.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var id = form.getAttribute("data-progress");
+    var box = id && document.getElementById(id);
+    if (!box || !window.htmx) return;
+    box.hidden = false;
+    box.setAttribute("hx-get", form.getAttribute("data-progress-url"));
+    box.setAttribute("hx-trigger", "every 700ms");
+    box.setAttribute("hx-swap", "outerHTML");
+    htmx.process(box);
+    var button = form.querySelector("button[type=submit]");
+    window.setTimeout(function () { if (button) button.disabled = true; }, 0);
+  });
+
   // A failed HTMX request is shown to the user, never swallowed.
   var toastTimer = null;
   function showToast(message) {
