@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from datetime import tzinfo
 
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -38,9 +39,9 @@ def cell(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def when(value: datetime) -> str:
-    """A time in the organization's time zone (active for the request), to the second."""
-    return timezone.localtime(value).isoformat(timespec="seconds")
+def when(value: datetime, zone: tzinfo) -> str:
+    """A time in the organization's time zone, to the second."""
+    return timezone.localtime(value, zone).isoformat(timespec="seconds")
 
 
 def counts(account: ProviderAccount) -> dict[str, int]:
@@ -78,7 +79,9 @@ def sip_users(account: ProviderAccount) -> Iterator[tuple]:
     )
 
 
-def setup_csv(account: ProviderAccount) -> Iterator[str]:
+def setup_csv(account: ProviderAccount, zone: tzinfo) -> Iterator[str]:
+    """The streamed file's pieces. zone: the organization's time zone, given by the view since
+    the stream is read after the request's own zone is no longer active."""
     names = {credential_list.pk: credential_list.name for credential_list in lists_of(account)}
     on: dict[int, dict[str, list[str]]] = {pk: {p: [] for p in Purpose.values} for pk in names}
     for domain, list_id, _, purpose in attachments_of(account):
@@ -93,7 +96,7 @@ def setup_csv(account: ProviderAccount) -> Iterator[str]:
                 username,
                 " ".join(on[list_id][Purpose.REGISTRATIONS]),
                 " ".join(on[list_id][Purpose.CALLS]),
-                when(changed_at) if known else "",
+                when(changed_at, zone) if known else "",
                 states.get(state, state) if account.connected else "",
             ]
         )
@@ -103,12 +106,12 @@ def setup_csv(account: ProviderAccount) -> Iterator[str]:
     yield "".join(csv_lines(lines))
 
 
-def setup_json(account: ProviderAccount) -> Iterator[str]:
+def setup_json(account: ProviderAccount, zone: tzinfo) -> Iterator[str]:
     """One JSON document, written piece by piece: the lists' usernames as they are read."""
     head = {
         "account": account.name,
         "provider": account.provider_info.label,
-        "exported_at": when(timezone.now()),
+        "exported_at": when(timezone.now(), zone),
         "domains": [
             {
                 "domain": domain.domain,

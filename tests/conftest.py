@@ -138,7 +138,7 @@ def one_of_everything(account, domain, list_name: str = "Phones") -> dict[str, i
 @pytest.fixture
 def world(org, account, domain, admin_user, support_user, outsider):
     """One of everything, as URL parameters."""
-    return {"org_slug": org.slug, **one_of_everything(account, domain)}
+    return {"org_slug": org.slug, "nonce": "0" * 32, **one_of_everything(account, domain)}
 
 
 def rotation(credential_id: int, **data: str) -> dict[str, str]:

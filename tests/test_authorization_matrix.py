@@ -28,6 +28,8 @@ READ = "read"  # any member may GET; nothing to POST
 WRITE = "write"  # admins only, GET (the form or confirmation) and POST
 CHECK = "check"  # any member may GET and POST: it computes, it changes nothing
 REDIRECT = "redirect"  # any member may GET; it redirects within the organization
+POLL = "poll"  # any member may GET a fragment a page asks for while it waits; nothing to POST
+EXPORT = "export"  # any member may GET a file (streamed); it records the export, nothing else
 
 EXPECTATIONS = {
     "accounts:account-list": READ,
@@ -52,13 +54,19 @@ EXPECTATIONS = {
     "sip:credential-create": WRITE,
     "sip:credential-rotate": WRITE,
     "sip:credential-delete": WRITE,
+    "sip:credential-import": WRITE,
+    "sip:credential-rotate-many": WRITE,
+    "sip:bulk-progress": POLL,
     "sip:attachment-list": READ,
     "sip:attachment-create": WRITE,
     "sip:attachment-delete": WRITE,
     "sip:sip-user-list": READ,
     "sip:connection-check": CHECK,
     "sip:activity-list": READ,
+    "sip:export-csv": EXPORT,
+    "sip:export-json": EXPORT,
 }
+GET_ONLY = (READ, REDIRECT, POLL, EXPORT)
 # Outside an organization; each has its own test below.
 OTHERS = {"home", "login", "logout", "session-status"}
 
@@ -88,7 +96,11 @@ def test_every_url_has_an_expectation():
 def every_page(ids: dict) -> list[str]:
     """Every page of the URL conf that answers a GET with HTML, for the given ids: the lists of
     pages other tests scan come from here, so a new page is scanned without anyone adding it."""
-    return [url_for(name, ids) for name in sorted(EXPECTATIONS) if EXPECTATIONS[name] != REDIRECT]
+    return [
+        url_for(name, ids)
+        for name in sorted(EXPECTATIONS)
+        if EXPECTATIONS[name] not in (REDIRECT, EXPORT)
+    ]
 
 
 def url_for(name: str, world: dict) -> str:
@@ -141,7 +153,7 @@ def test_member_of_another_organization_gets_404(name, headers, world, outsider)
     before = state()
     for method in ("get", "post"):
         response = getattr(client, method)(url, headers=headers)
-        expected = 405 if (method == "post" and EXPECTATIONS[name] in (READ, REDIRECT)) else 404
+        expected = 405 if (method == "post" and EXPECTATIONS[name] in GET_ONLY) else 404
         assert response.status_code == expected, (method, url)
     assert state() == before
 
@@ -158,11 +170,24 @@ def test_support(name, headers, world, support_user):
     expected = {
         READ: (200, 405),
         REDIRECT: (302, 405),
+        POLL: (200, 405),
+        EXPORT: (200, 405),
         WRITE: (403, 403),
         CHECK: (200, 200),
     }[kind]
     assert (get.status_code, post.status_code) == expected, url
-    assert state() == before
+    assert_only_exports_recorded(kind, before, state())
+
+
+def assert_only_exports_recorded(kind: str, before: dict, after: dict) -> None:
+    """Nothing changed; an export's GET adds its one Activity record, and only that."""
+    if kind == EXPORT:
+        added = [
+            row for row in after["accounts.Activity"] if row not in before["accounts.Activity"]
+        ]
+        assert [row["action"] for row in added] == ["exported"]
+        after = {**after, "accounts.Activity": before["accounts.Activity"]}
+    assert after == before
 
 
 @NAMES
@@ -173,11 +198,11 @@ def test_admin(name, headers, world, admin_user):
     kind = EXPECTATIONS[name]
     get = client.get(url, headers=headers)
     assert get.status_code == (302 if kind == REDIRECT else 200), url
-    if headers and kind != REDIRECT:
+    if headers and kind not in (REDIRECT, EXPORT):
         assert b"<html" not in get.content
     before = state()
     post = client.post(url, headers=headers)
-    if kind in (READ, REDIRECT):
+    if kind in GET_ONLY:
         assert post.status_code == 405
     else:
         assert post.status_code in (200, 302), url
@@ -272,20 +297,20 @@ def test_foreign_ids_through_own_urls_are_404_for_everyone(
     name, where, world, foreign, admin_user, support_user
 ):
     route = dict(url_names())[name]
-    params = [p for p in re.findall(r"<(?:\w+:)?(\w+)>", route) if p != "org_slug"]
+    every = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    # The ids of objects (a bulk work's key is no object: it is the same everywhere).
+    params = [p for p in every if p not in ("org_slug", "nonce")]
     before = state()
     tried = 0
     for param in params:
         if where == "sibling account" and params == ["account_id"]:
             continue  # a sibling account of one's own organization is not foreign
         ids = {**world, param: foreign[where][param]}
-        url = reverse(name, kwargs={p: ids[p] for p in ["org_slug", *params]})
+        url = reverse(name, kwargs={p: ids[p] for p in every})
         for user in (admin_user, support_user):
             client = client_for(user)
             for method in ("get", "post"):
-                expected = (
-                    405 if method == "post" and EXPECTATIONS[name] in (READ, REDIRECT) else 404
-                )
+                expected = 405 if method == "post" and EXPECTATIONS[name] in GET_ONLY else 404
                 for headers in ({}, HTMX):
                     response = getattr(client, method)(url, headers=headers)
                     assert response.status_code == expected, (user.username, method, url)

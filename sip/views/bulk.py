@@ -13,7 +13,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -22,7 +21,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.access import get_account
-from accounts.access import require_admin
 from accounts.access import require_change
 from accounts.decorators import form_view
 from accounts.decorators import page_view
@@ -37,8 +35,9 @@ from sip.views.common import account_context
 from sip.views.common import get_list
 from sip.views.credentials import LIST_PAGE
 from sip.views.credentials import list_page_context
-from sip.views.credentials import list_url
 from whippy.htmx import AppRequest
+from whippy.htmx import form_data
+from whippy.htmx import render_page
 
 IMPORT_PAGE = "sip/credential_import.html"
 
@@ -51,11 +50,11 @@ def bulk_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 def import_page(
     request: AppRequest, membership: Membership, credential_list: CredentialList, **extra: Any
-) -> TemplateResponse:
+) -> HttpResponse:
     account = credential_list.account
     context = {**account_context(membership, account, "credential-lists"), **extra}
     context |= {"credential_list": credential_list, "limit": bulk.MAX_ROWS}
-    return TemplateResponse(request, IMPORT_PAGE, context)
+    return render_page(request, IMPORT_PAGE, "tab-area", context)
 
 
 @bulk_form
@@ -141,11 +140,9 @@ def credential_rotate_many(
     membership, account = get_account(request, org_slug, account_id)
     credential_list = get_list(account, list_id)
     require_change(request, membership)
-    if request.method == "GET":
-        return redirect(list_url(account, credential_list))
-    form = BulkRotateForm(request.POST, credential_list=credential_list)
+    form = BulkRotateForm(form_data(request), credential_list=credential_list)
     refusal: list[str] = []
-    if form.is_valid():
+    if form.is_valid():  # a GET (an unbound form) shows the list's page
         data = {"credential_list": credential_list, "nonce": form.cleaned_data["nonce"]}
         try:
             result = services.credentials_rotate(
@@ -158,10 +155,10 @@ def credential_rotate_many(
             if result.logins:
                 return password_download(credential_list, result)
             refusal = [result.stopped or "No password was rotated."]
-    context = {"slot": "rotate-many", "rotate_form": form, "refusal": refusal}
-    return TemplateResponse(
-        request, LIST_PAGE, list_page_context(request, membership, credential_list, **context)
-    )
+    context = {"slot": "rotate-many" if form.is_bound else None, "rotate_form": form}
+    context["refusal"] = refusal
+    context = list_page_context(request, membership, credential_list, **context)
+    return render_page(request, LIST_PAGE, "tab-area", context)
 
 
 @page_view
@@ -171,7 +168,6 @@ def bulk_progress(
     """How far an import or a rotation has got (polled by the page it was sent from)."""
     membership, account = get_account(request, org_slug, account_id)
     credential_list = get_list(account, list_id)
-    require_admin(membership)
     state = bulk.get_progress(nonce, account.pk)
     context = {"organization": membership.organization, "account": account}
     context |= {"credential_list": credential_list, "nonce": nonce, "state": state}

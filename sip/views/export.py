@@ -23,7 +23,8 @@ def setup_export(request: AppRequest, org_slug: str, account_id: int, kind: str)
     _, account = get_account(request, org_slug, account_id)
     counts = export.counts(account)
     services.setup_exported(request, account, kind.upper(), counts)
-    stream = export.setup_csv(account) if kind == "csv" else export.setup_json(account)
+    write = export.setup_csv if kind == "csv" else export.setup_json
+    stream = write(account, timezone.get_current_timezone())
     response = StreamingHttpResponse(stream, content_type=FORMATS[kind])
     stamp = f"{timezone.localtime():%Y%m%d-%H%M%S}"
     name = f"{slugify(account.name) or 'account'}-sip-setup-{stamp}.{kind}"

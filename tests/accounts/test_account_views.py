@@ -126,7 +126,8 @@ def test_delete_refusal_names_every_kind_it_still_has(admin_client, account, dom
 def test_every_relation_of_an_account_but_its_history_blocks_its_delete(account, domain):
     """contents() reads the relations: an account with one of everything counts every model
     that points at accounts, except the history that outlives it (SET_NULL) and what says
-    it is not setup (counts_as_content = False: the record of imports, deleted with it)."""
+    it is not setup (counts_as_content = False: the record of imports and bulk work, deleted
+    with it)."""
     one_of_everything(account, domain)
     relations = [
         relation
@@ -135,8 +136,10 @@ def test_every_relation_of_an_account_but_its_history_blocks_its_delete(account,
     ]
     kept = {r.related_model for r in relations if r.on_delete is models.SET_NULL}
     assert kept == {Activity}
-    history = {r.related_model for r in relations if r.related_model.__name__ == "ImportRun"}
-    assert len(history) == 1 and not next(iter(history)).counts_as_content
+    history = {
+        r.related_model for r in relations if r.related_model.__name__ in ("ImportRun", "BulkRun")
+    }
+    assert len(history) == 2 and not any(model.counts_as_content for model in history)
     kept |= history
     counted = {name for _count, name in account.contents()}
     expected = {

@@ -71,9 +71,7 @@ EVERY_KIND = (
     "weak,short\r\n"  # 5: invalid password
     "DESK-101,Another-Pass-99\r\n"  # 6: duplicate of line 2, differing only in case
     "existing,\r\n"  # 7: already in the list
-    ",Lonely-Password-1\r\n"  # 8: no username
-    + "x" * 33
-    + ",\r\n"  # 9: too long
+    ",Lonely-Password-1\r\n" + "x" * 33 + ",\r\n"  # 8: no username  # 9: too long
 )
 
 
