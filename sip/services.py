@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -486,17 +487,28 @@ class BulkResult:
     stopped: str = ""
 
 
-def claim(nonce: str, account: ProviderAccount, kind: str) -> None:
-    """The form's one-time key, taken inside the work's transaction (given back if it fails)."""
+def unclaimed(nonce: str) -> None:
+    """Refuses a form whose work was done (read before the work; claim() takes it after)."""
     done = BulkRun.objects.filter(nonce=nonce).values_list("created_at", flat=True).first()
-    if done is None:
-        try:
-            with transaction.atomic():
-                BulkRun.objects.create(nonce=nonce, account=account, kind=kind)
-            return
-        except IntegrityError:  # the same form, sent twice at once
-            done = BulkRun.objects.filter(nonce=nonce).values_list("created_at", flat=True)[0]
-    raise AlreadyDone(
+    if done is not None:
+        raise already_done(done)
+
+
+def claim(nonce: str, account: ProviderAccount, kind: str) -> None:
+    """The form's one-time key, taken with the work's own writes (given back if they fail).
+    Taken last, so that no write (on SQLite, no lock on the whole database) waits for the
+    provider's answers; the same form sent twice at once fails here, and its calls to the
+    provider are undone."""
+    try:
+        with transaction.atomic():
+            BulkRun.objects.create(nonce=nonce, account=account, kind=kind)
+    except IntegrityError:
+        done = BulkRun.objects.filter(nonce=nonce).values_list("created_at", flat=True)[0]
+        raise already_done(done) from None
+
+
+def already_done(done: datetime) -> AlreadyDone:
+    return AlreadyDone(
         f"This form was already sent, at {timezone.localtime(done):%H:%M:%S}: nothing was "
         "changed now. The passwords were delivered then, once. To set new ones, rotate them."
     )
@@ -525,7 +537,7 @@ def credentials_import(
     first (waiting out its rate limit); all or nothing undoes them there if one fails."""
     lock_or_gone(CredentialList, credential_list.pk)
     account = credential_list.account
-    claim(nonce, account, BulkRun.Kind.IMPORT)
+    unclaimed(nonce)
     remote.patient = True
     report = bulk.check(rows, credential_list)
     if all_or_nothing and report.problems:
@@ -564,6 +576,7 @@ def credentials_import(
         added.append((row, credential, password))
         if done % 50 == 0 or done == len(valid):
             bulk.set_progress(nonce, account.pk, done=done, total=len(valid))
+    claim(nonce, account, BulkRun.Kind.IMPORT)
     before = Credential.objects.filter(credential_list=credential_list).count()
     Credential.objects.bulk_create([credential for _, credential, _ in added], batch_size=500)
     skipped.sort(key=lambda row: row.line)
@@ -615,7 +628,7 @@ def credentials_rotate(
     that SIP user (or stops the work) and the ones rotated so far are kept."""
     lock_or_gone(CredentialList, credential_list.pk)
     account = credential_list.account
-    claim(nonce, account, BulkRun.Kind.ROTATE)
+    unclaimed(nonce)
     remote.patient = True
     chosen = list(
         Credential.objects.select_for_update()
@@ -646,6 +659,7 @@ def credentials_rotate(
         rotated.append((credential, password))
         if done % 50 == 0 or done == len(chosen):
             bulk.set_progress(nonce, account.pk, done=done, total=len(chosen))
+    claim(nonce, account, BulkRun.Kind.ROTATE)
     Credential.objects.bulk_update([c for c, _ in rotated], ROTATED_FIELDS, batch_size=500)
     names = ", ".join(c.username for c, _ in rotated[:20])
     more = f" and {len(rotated) - 20} more" if len(rotated) > 20 else ""

@@ -37,9 +37,10 @@ def parse(html: str) -> Ids:
     return parser
 
 
-# Pages whose forms are buttons only (each difference's actions), with nothing typed: no field
-# to describe. test_fuzz_forms.py still posts anything to them.
-BUTTONS_ONLY = {"sip:reconcile"}
+# Pages whose forms are buttons only (each difference's actions; the rotation of the SIP users
+# ticked in a table), with nothing typed: no field to describe. test_fuzz_forms.py still posts
+# anything to them.
+BUTTONS_ONLY = {"sip:reconcile", "sip:credential-rotate-many"}
 FORM_URLS = sorted(
     name
     for name, kind in EXPECTATIONS.items()

@@ -4,8 +4,10 @@ escaped."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -64,6 +66,15 @@ FORMS = {
         ["twilio_account_sid", "twilio_key_sid", "twilio_key_secret"],
     ),
     "reconcile": ("/o/acme/accounts/{account}/reconcile/", ["action", "kind", "target", "label"]),
+    # The confirmation of an import (the upload itself: test_uploaded_files_never_fail).
+    "credential-import": (
+        "/o/acme/accounts/{account}/credential-lists/{list}/import/",
+        ["token", "mode"],
+    ),
+    "credential-rotate-many": (
+        "/o/acme/accounts/{account}/credential-lists/{list}/rotate/",
+        ["credentials", "nonce"],
+    ),
     "login": ("/login/", ["username", "password"]),
 }
 # The URL name of each fuzzed form: test_every_form_and_table_is_fuzzed compares them with the
@@ -81,6 +92,8 @@ URL_NAMES = {
     "connection-check": "sip:connection-check",
     "connection": "sip:connection",
     "reconcile": "sip:reconcile",
+    "credential-import": "sip:credential-import",
+    "credential-rotate-many": "sip:credential-rotate-many",
     "login": "login",
 }
 SEARCHES = {
@@ -168,6 +181,9 @@ def plausible(ids: dict) -> dict[str, st.SearchStrategy]:
         "domain": st.sampled_from([str(ids["domain"]), "acme-hq", "acme-hq.sip.twilio.com"]),
         "live": st.sampled_from(["", "on"]),
         "credential_list": st.just(str(ids["list"])),
+        "credentials": st.sampled_from([str(ids["credential"]), "0", "-1"]),
+        "nonce": st.from_regex(r"[0-9a-f]{32}", fullmatch=True),
+        "mode": st.sampled_from(["valid", "all"]),
         # Read when drawn: each successful rotation moves it on.
         "version": st.builds(
             lambda: password_version(Credential.objects.get(pk=ids["credential"]))
@@ -189,10 +205,18 @@ VALID = {
     "connection-check": {"username": "desk", "domain": "acme-hq", "password": ""},
     "connection": {},  # the fake Twilio's key, known in the test
     "reconcile": {"action": "push", "kind": "domain"},  # the test's domain, pushed
+    "credential-import": {"mode": "valid"},  # with the token of a real check of a file
+    "credential-rotate-many": {"nonce": "f" * 32},  # the test's SIP user
     "login": {"username": "alice", "password": "a-test-login-password"},
 }
 # What a saved submission answers, when not a redirect: the password shown once, or a verdict.
-SAVED_STATUS = {"credential-create": 200, "credential-rotate": 200, "connection-check": 200}
+SAVED_STATUS = {
+    "credential-create": 200,
+    "credential-rotate": 200,
+    "connection-check": 200,
+    "credential-import": 200,  # the passwords' download
+    "credential-rotate-many": 200,
+}
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
@@ -245,6 +269,13 @@ def test_forms_never_fail_and_escape_markup(
             "twilio_key_sid": fake.key_sid,
             "twilio_key_secret": fake.key_secret,
         }
+    if form == "credential-import":
+        checked = admin_client.post(
+            url, {"file": SimpleUploadedFile("a.csv", b"username\nfuzz-ok\n")}
+        )
+        valid["token"] = re.search(r'name="token" value="([^"]+)"', checked.content.decode())[1]
+    if form == "credential-rotate-many":
+        valid["credentials"] = ids["credential"]
     if form == "credential-rotate":
         from sip.models import password_version
 
@@ -255,12 +286,42 @@ def test_forms_never_fail_and_escape_markup(
         AccessAttempt.objects.all().delete()  # the fuzzing may have locked alice out
     response = poster.post(url, valid)
     assert response.status_code == SAVED_STATUS.get(form, 302)
+    if form in ("credential-import", "credential-rotate-many"):
+        assert response["Content-Disposition"].startswith("attachment;")
     if form == "connection-check":
         assert "Can <code>desk</code> connect to <code>acme-hq.sip.twilio.com</code>?" in (
             response.content.decode()
         )
     elif form != "login":
         assert Activity.objects.count() > before
+
+
+csv_like = st.lists(
+    st.lists(st.one_of(values, st.sampled_from(["username", "password", ""])), max_size=4),
+    max_size=30,
+).map(lambda rows: "\n".join(",".join(row) for row in rows))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "latin-1"])
+def test_uploaded_files_never_fail(encoding, admin_client, ids, settings):
+    """Any bytes, any text as a CSV file: a report or an error beside the field, never a 500."""
+    settings.WRITES_PER_MINUTE = 10_000
+    url = FORMS["credential-import"][0].format(**ids)
+    contents = st.one_of(
+        st.binary(max_size=3000),
+        csv_like.map(lambda text: ("username,password\n" + text).encode(encoding, "replace")),
+        csv_like.map(lambda text: text.encode(encoding, "replace")),
+    )
+
+    @FUZZ
+    @given(content=contents, name=values)
+    def post(content, name):
+        upload = SimpleUploadedFile(name[:200] or "x.csv", content)
+        response = admin_client.post(url, {"file": upload})
+        assert_safe(response)
+        assert response.status_code == 200
+
+    post()
 
 
 @pytest.mark.parametrize("search", sorted(SEARCHES))

@@ -91,20 +91,69 @@
     }
   });
 
-  // Bulk work answers with a download and the page stays: it shows the work's progress,
-  // asking the server while the download is being prepared.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var id = form.getAttribute("data-progress");
-    var box = id && document.getElementById(id);
-    if (!box || !window.htmx) return;
+  // Bulk work answers with a download (the new passwords, once). With JavaScript the form is
+  // sent in the background, so the page stays and shows the work's progress meanwhile (asked
+  // of the server every 700 ms), then what was done; the file is handed to the browser as a
+  // download. An answer that is a page (nothing was done, and why) takes the tab's place.
+  // Without JavaScript the browser sends the form itself and saves the download.
+  function startProgress(form) {
+    var box = document.getElementById(form.getAttribute("data-progress"));
+    if (!box) return;
     box.hidden = false;
     box.setAttribute("hx-get", form.getAttribute("data-progress-url"));
     box.setAttribute("hx-trigger", "every 700ms");
     box.setAttribute("hx-swap", "outerHTML");
     htmx.process(box);
-    var button = form.querySelector("button[type=submit]");
-    window.setTimeout(function () { if (button) button.disabled = true; }, 0);
+  }
+
+  function saveDownload(blob, disposition) {
+    var match = /filename="([^"]+)"/.exec(disposition);
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = match ? match[1] : "download.csv";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    window.setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+  }
+
+  function showPage(html) {
+    var page = new DOMParser().parseFromString(html, "text/html");
+    var fresh = page.getElementById("tab-area");
+    var area = document.getElementById("tab-area");
+    if (!fresh || !area) return;
+    area.innerHTML = fresh.innerHTML;
+    htmx.process(area);
+    syncPasswordChoice(area);
+    initSelectAll(area);
+    var alert = area.querySelector("[role=alert]");
+    if (alert) alert.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-progress") || !window.htmx || !window.fetch) return;
+    event.preventDefault();
+    var button = event.submitter || form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    startProgress(form);
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) {
+        var disposition = response.headers.get("Content-Disposition") || "";
+        if (response.ok && disposition.indexOf("attachment") === 0) {
+          return response.blob().then(function (blob) { saveDownload(blob, disposition); });
+        }
+        if (!response.ok) {
+          if (button) button.disabled = false;
+          showToast(messageFor(response.status));
+          return null;
+        }
+        return response.text().then(showPage);
+      })
+      .catch(function () {
+        if (button) button.disabled = false;
+        showToast("Could not reach the server. Check your connection and try again.");
+      });
   });
 
   // A failed HTMX request is shown to the user, never swallowed.

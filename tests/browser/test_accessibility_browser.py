@@ -18,6 +18,8 @@ from sip.models import CredentialList
 from sip.models import Purpose
 from tests.browser.conftest import htmx_settled
 from tests.test_authorization_matrix import EXPECTATIONS
+from tests.test_authorization_matrix import EXPORT
+from tests.test_authorization_matrix import POLL
 from tests.test_authorization_matrix import REDIRECT
 
 pytestmark = pytest.mark.browser
@@ -66,6 +68,8 @@ def test_pages_and_states_have_no_serious_violations(
         f"{lists}/credentials/new/",
         f"{lists}/credentials/{credential.pk}/password/",
         f"{lists}/credentials/{credential.pk}/delete/",
+        f"{lists}/import/",
+        f"{lists}/rotate/",
         f"{a}/attachments/",
         f"{e}/attachments/",
         f"{a}/attachments/new/",
@@ -84,7 +88,8 @@ def test_pages_and_states_have_no_serious_violations(
     # Every page of the URL conf is among them (the tabs' refresh is a fragment of the tab
     # pages above): a new page fails here until it is added.
     visited = {resolve(urlsplit(path).path).view_name for path in paths}
-    pages = {name for name, kind in EXPECTATIONS.items() if kind != REDIRECT}
+    # Not pages: the progress fragment a page asks for, and the exports' files.
+    pages = {name for name, kind in EXPECTATIONS.items() if kind not in (REDIRECT, POLL, EXPORT)}
     assert pages - visited == {"sip:account-nav"}
     found = {}
     for path in paths:
@@ -117,6 +122,12 @@ def test_pages_and_states_have_no_serious_violations(
     page.get_by_role("button", name="Save and test").click()
     expect(page.get_by_text("An Account SID is AC followed by")).to_be_visible()
     found["connection form with errors"] = serious(page)
+    page.goto(f"{live_server.url}{lists}/import/")
+    csv_file = {"name": "p.csv", "mimeType": "text/csv", "buffer": b"username\nok-1\nbad name\n"}
+    page.get_by_label("CSV file", exact=True).set_input_files(csv_file)
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Check of p.csv: 2 rows")).to_be_visible()
+    found["import check report"] = serious(page)
     assert {state: problems for state, problems in found.items() if problems} == {}
 
 
