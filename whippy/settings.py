@@ -237,9 +237,8 @@ if PASSWORD_CHECKS_PER_MINUTE < 1:
 # passwords, which must never land in a temporary file. The cap is checked by the form.
 FILE_UPLOAD_HANDLERS = ["whippy.uploads.MemoryOnlyUploadHandler"]
 UPLOAD_MAX_BYTES = 2 * 1024 * 1024
-# The confirmation of an import carries the checked file back, encrypted (about 1.4 times
-# the file's size at most): room for the largest file allowed.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+# (The confirmation of an import carries the checked rows back, encrypted: 1.5 MB for the
+# largest file allowed, within DATA_UPLOAD_MAX_MEMORY_SIZE's default of 2.5 MB.)
 
 # Background work (imports from Twilio, sip/imports.py): Django's tasks framework (the
 # django-tasks backport) with its database backend; `manage.py db_worker` runs them.

@@ -110,7 +110,7 @@ def test_rotate_a_selection_with_select_all(login, admin_user, account, phones):
     page.get_by_label("Select existing", exact=True).uncheck()
     assert page.evaluate("document.querySelector('[data-select-all]').indeterminate")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Rotate passwords of the selected SIP users").click()
+        page.get_by_role("button", name="Rotate selected passwords").click()
     rows = downloaded_rows(download_info.value)
     assert sorted(row["username"] for row in rows) == ["amy", "bob"]
     expect(page.get_by_text("Done: 2 SIP users rotated.")).to_be_visible()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import re
+import string
 from html import unescape
 
 import pytest
@@ -278,3 +280,24 @@ def test_a_mangled_or_foreign_token_is_refused_plainly(admin_client, phones, acc
         assert response.status_code == 200
         assert "Upload the file again" in response.content.decode()
     assert not Credential.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_largest_file_allowed_imports(admin_client, empty_account):
+    """10,000 rows with the longest passwords: under the size limit, checked, carried back
+    (encrypted) within Django's limit on a form's size, and imported."""
+    phones = CredentialList.objects.create(account=empty_account, name="Everyone")
+    # Random characters (a fixed seed): what compresses least in the sealed rows.
+    draw = random.Random(0).choices
+    alphabet = string.ascii_letters + string.digits + "!#$%&()*+-./:<=>?@[]^_{|}~"
+    passwords = ["Aa1" + "".join(draw(alphabet, k=125)) for _ in range(10_000)]
+    content = "username,password\n" + "".join(
+        f"{'u' * 26}{n:06d},{password}\n" for n, password in enumerate(passwords)
+    )
+    assert 1.6e6 < len(content) < 2 * 1024 * 1024
+    dry_run = upload(admin_client, phones, content)
+    assert "<strong>10000</strong> will be added" in dry_run.content.decode()
+    assert len(token_of(dry_run)) > 1.4e6  # near the 2.5 MB a form may have
+    rows = read_download(confirm(admin_client, phones, dry_run, "all"))
+    assert [row["password"] for row in rows] == passwords
+    assert phones.credentials.count() == 10_000
