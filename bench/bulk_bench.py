@@ -77,7 +77,7 @@ def import_file(client: Client, credential_list: CredentialList, rows: int) -> N
         lambda: client.post(url + "import/", {"file": SimpleUploadedFile("p.csv", content)}),
     )
     html = checked.content.decode()
-    assert "name=\"token\"" in html, (checked.status_code, html[:3000])
+    assert 'name="token"' in html, (checked.status_code, html[:3000])
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     print(f"  sealed rows carried back: {len(token) / 1024:.0f} KiB")
     done = timed(
