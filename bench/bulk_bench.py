@@ -17,26 +17,18 @@ is emptied first (so not the pages' benchmark one).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whippy.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use")
-os.environ.setdefault("ENCRYPTION_KEYS", "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bulk-bench.sqlite3"
+from bench.standalone import django_setup
 
-import logging
-
-import django
-
-django.setup()
+django_setup("bulk-bench")
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 from django.conf import settings  # noqa: E402

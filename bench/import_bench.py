@@ -14,22 +14,14 @@ PostgreSQL database of DATABASE_URL, which is emptied first (so not the pages' b
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whippy.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use")
-os.environ.setdefault("ENCRYPTION_KEYS", "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/import-bench.sqlite3"
+from bench.standalone import django_setup
 
-import django
-
-django.setup()
+django_setup("import-bench")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

@@ -169,19 +169,26 @@ class CredentialForm(PasswordFields, forms.ModelForm):
         raise NotImplementedError("Credentials are created by sip.services.credential_create.")
 
 
+OUT_OF_DATE = "This form is out of date. Reload the page and try again."
+
+
+def out_of_date(form: forms.Form, hidden: str) -> None:
+    """A missing or mangled hidden field: said where people read, not beside nothing."""
+    if hidden in form.errors:
+        del form.errors[hidden]
+        form.add_error(None, OUT_OF_DATE)
+
+
 class RotatePasswordForm(PasswordFields):
     # When the password the form was opened for was set: a resubmitted form (a double click, the
     # browser's resend) finds a newer one and is refused instead of rotating a second time.
     version = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    OUT_OF_DATE = "This form is out of date. Reload the page and try again."
+    OUT_OF_DATE = OUT_OF_DATE
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if "version" in self.errors:
-            # A missing or mangled hidden field: say it where people read, not beside nothing.
-            del self.errors["version"]
-            self.add_error(None, self.OUT_OF_DATE)
+        out_of_date(self, "version")
         return cleaned
 
 
@@ -439,7 +446,5 @@ class BulkRotateForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if "nonce" in self.errors:
-            del self.errors["nonce"]
-            self.add_error(None, RotatePasswordForm.OUT_OF_DATE)
+        out_of_date(self, "nonce")
         return cleaned
