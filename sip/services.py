@@ -576,6 +576,8 @@ def credentials_import(
         added.append((row, credential, password))
         if done % 50 == 0 or done == len(valid):
             bulk.set_progress(nonce, account.pk, done=done, total=len(valid))
+    if not added:  # nothing to record, and the form can be sent again
+        raise ImportRefused(stopped or "Nothing was imported: no row can be added now.", report)
     claim(nonce, account, BulkRun.Kind.IMPORT)
     before = Credential.objects.filter(credential_list=credential_list).count()
     Credential.objects.bulk_create([credential for _, credential, _ in added], batch_size=500)
@@ -659,13 +661,15 @@ def credentials_rotate(
         rotated.append((credential, password))
         if done % 50 == 0 or done == len(chosen):
             bulk.set_progress(nonce, account.pk, done=done, total=len(chosen))
+    if not rotated:  # nothing to record, and the form can be sent again
+        raise ValidationError(stopped or skipped[0].problem if skipped else "Nothing to rotate.")
     claim(nonce, account, BulkRun.Kind.ROTATE)
     Credential.objects.bulk_update([c for c, _ in rotated], ROTATED_FIELDS, batch_size=500)
     names = ", ".join(c.username for c, _ in rotated[:20])
     more = f" and {len(rotated) - 20} more" if len(rotated) > 20 else ""
     summary = (
         f"Rotated the passwords of {len(rotated)} SIP user{pluralize(len(rotated))} in "
-        f"“{credential_list.name}”" + (f": {names}{more}." if rotated else ".")
+        f"“{credential_list.name}”: {names}{more}."
     )
     if skipped:
         summary += f" {len(skipped)} not rotated." + (f" {stopped}" if stopped else "")

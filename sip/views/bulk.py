@@ -53,7 +53,7 @@ def import_page(
 ) -> HttpResponse:
     account = credential_list.account
     context = {**account_context(membership, account, "credential-lists"), **extra}
-    context |= {"credential_list": credential_list, "limit": bulk.MAX_ROWS}
+    context["credential_list"] = credential_list
     return render_page(request, IMPORT_PAGE, "tab-area", context)
 
 
@@ -104,8 +104,6 @@ def import_apply(
     except ValidationError as error:
         return import_page(request, membership, credential_list, **page, refusal=error.messages)
     done("import", credential_list, sealed.nonce, result)
-    if not result.logins:
-        return import_page(request, membership, credential_list, **page, result=result)
     return password_download(credential_list, result)
 
 
@@ -152,9 +150,7 @@ def credential_rotate_many(
             refusal = error.messages
         else:
             done("rotate", credential_list, data["nonce"], result)
-            if result.logins:
-                return password_download(credential_list, result)
-            refusal = [result.stopped or "No password was rotated."]
+            return password_download(credential_list, result)
     context = {"slot": "rotate-many" if form.is_bound else None, "rotate_form": form}
     context["refusal"] = refusal
     context = list_page_context(request, membership, credential_list, **context)

@@ -301,3 +301,14 @@ def test_the_largest_file_allowed_imports(admin_client, empty_account):
     rows = read_download(confirm(admin_client, phones, dry_run, "all"))
     assert [row["password"] for row in rows] == passwords
     assert phones.credentials.count() == 10_000
+
+
+@pytest.mark.django_db
+def test_nothing_to_add_records_nothing(admin_client, phones):
+    dry_run = upload(admin_client, phones, "username\none\n")
+    Credential.objects.create(credential_list=phones, username="one")
+    response = confirm(admin_client, phones, dry_run)
+    assert response["Content-Type"].startswith("text/html")
+    assert "Nothing was imported: no row can be added now." in response.content.decode()
+    assert report_rows(response) == {2: "Already in the list: The list already has this SIP user."}
+    assert not Activity.objects.exists() and not BulkRun.objects.exists()

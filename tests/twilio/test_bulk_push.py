@@ -164,3 +164,16 @@ def test_a_rotation_that_stops_keeps_what_twilio_took(
     assert passwords["bob"] == passwords["cat"] == "Old-Password-123"
     record = Activity.objects.get(action=Activity.Action.PASSWORD_ROTATED)
     assert "2 not rotated. The rotation stopped at “bob”: Twilio refused" in record.summary
+
+
+def test_a_rotation_refused_from_the_start_changes_and_records_nothing(
+    admin_request, admin_client, phones, fake_twilio
+):
+    add_user(admin_request, phones, "amy", password="Old-Password-123")
+    before = Activity.objects.count()
+    fake_twilio.fail_next("POST", "/Credentials/CR")  # no answer
+    response = rotate(admin_client, phones, ["amy"])
+    assert response["Content-Type"].startswith("text/html")
+    assert "Twilio did not answer in time" in response.content.decode()
+    assert in_twilio(fake_twilio, phones) == {"amy": "Old-Password-123"}
+    assert Activity.objects.count() == before
