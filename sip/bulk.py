@@ -152,9 +152,9 @@ def read_csv(data: bytes) -> list[Row]:
         )
     rows = []
     for end, record in records[1:]:
-        cells = [*record, "", ""]
-        username = cells[columns["username"]].strip()
-        password = cells[columns["password"]] if "password" in columns else ""
+        cells = dict(enumerate(record))  # a short row has blank cells at its end
+        username = cells.get(columns["username"], "").strip()
+        password = cells.get(columns.get("password", -1), "")
         # line_num is the line a record ends on; quoted line breaks move its start up.
         start = end - sum(cell.count("\n") for cell in record)
         rows.append(Row(start, username, password))

@@ -312,3 +312,12 @@ def test_nothing_to_add_records_nothing(admin_client, phones):
     assert "Nothing was imported: no row can be added now." in response.content.decode()
     assert report_rows(response) == {2: "Already in the list: The list already has this SIP user."}
     assert not Activity.objects.exists() and not BulkRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rows_shorter_than_the_header(admin_client, phones):
+    dry_run = upload(admin_client, phones, "list,notes,password,username\nA,,,zeta\nB\n")
+    assert report_rows(dry_run) == {3: "Invalid: The username is missing."}
+    assert [row["username"] for row in read_download(confirm(admin_client, phones, dry_run))] == [
+        "zeta"
+    ]
