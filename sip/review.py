@@ -30,12 +30,37 @@ from whippy.db import count_of
 REVIEW_TTL = 300
 
 
+# The kinds of warning, in the order the review shows them, and how a group of them is named.
+KINDS = {
+    "domain": "SIP domains phones cannot fully use (no credential list for calls or "
+    "registrations)",
+    "unattached": "credential lists attached to no SIP domain",
+    "empty": "credential lists without credentials",
+    "ambiguous": "usernames with more than one password on a domain",
+}
+# How many of each kind the panel on every tab shows; the review page has them all.
+FIRST = 3
+
+
 @dataclass(frozen=True)
 class Finding:
     tab: str
     text: str
     fix_url: str
     fix_label: str
+    kind: str = "domain"
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    label: str
+    count: int
+    first: list[Finding]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.first)
 
 
 @dataclass
@@ -48,6 +73,19 @@ class Review:
     @property
     def by_tab(self) -> dict[str, int]:
         return {tab: self.count(tab) for tab in REVIEWED}
+
+    @property
+    def groups(self) -> list[Group]:
+        """Each kind of warning found: how many, and the first few (the panel's size does not
+        grow with the number of warnings)."""
+        found: dict[str, list[Finding]] = defaultdict(list)
+        for finding in self.findings:
+            found[finding.kind].append(finding)
+        return [
+            Group(kind, label, len(found[kind]), found[kind][:FIRST])
+            for kind, label in KINDS.items()
+            if found[kind]
+        ]
 
 
 def _attached_for(purpose: Purpose) -> Exists:
@@ -86,6 +124,7 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
                 f"{domain} has no credential list for {' or '.join(missing)}: {consequence}.",
                 url(account_id, "attachment-create", domain=pk),
                 "Attach a credential list",
+                "domain",
             )
         )
 
@@ -107,6 +146,7 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
                     f"“{name}” is attached to no SIP domain: its SIP users cannot connect.",
                     url(account_id, "attachment-create", credential_list=pk),
                     "Attach it to a domain",
+                    "unattached",
                 )
             )
         if n == 0:
@@ -116,6 +156,7 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
                     f"“{name}” has no credentials.",
                     url(account_id, "credential-create", pk),
                     "Add a credential",
+                    "empty",
                 )
             )
 
@@ -154,6 +195,7 @@ def review_accounts(accounts: list[ProviderAccount]) -> dict[int, Review]:
                 "works for it there, which is rarely intended.",
                 url(account_id, "sip-user-list", q=username),
                 "See this SIP user",
+                "ambiguous",
             )
         )
     return {account_id: Review(findings[account_id]) for account_id in by_id}

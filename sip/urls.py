@@ -12,6 +12,7 @@ from sip.views import credentials
 from sip.views import domains
 from sip.views import export
 from sip.views import reconcile
+from sip.views import review
 from sip.views import sip_users
 
 app_name = "sip"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("connection/", connection.connection, name="connection"),
     path("connection/delete/", connection.connection_delete, name="connection-delete"),
     path("reconcile/", reconcile.reconcile_view, name="reconcile"),
+    path("review/", review.review_page, name="review"),
     path("domains/", domains.domain_list, name="domain-list"),
     path("domains/new/", domains.domain_create, name="domain-create"),
     path("domains/<int:domain_id>/edit/", domains.domain_update, name="domain-update"),

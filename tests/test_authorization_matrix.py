@@ -42,6 +42,7 @@ EXPECTATIONS = {
     "sip:connection": WRITE,
     "sip:connection-delete": WRITE,
     "sip:reconcile": WRITE,
+    "sip:review": READ,
     "sip:domain-list": READ,
     "sip:domain-create": WRITE,
     "sip:domain-update": WRITE,

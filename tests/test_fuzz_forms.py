@@ -99,6 +99,9 @@ URL_NAMES = {
 SEARCHES = {
     "sip-user-search": ("/o/acme/accounts/{account}/sip-users/", "q"),
     "activity-filter": ("/o/acme/accounts/{account}/activity/", "type"),
+    "review-search": ("/o/acme/accounts/{account}/review/", "q"),
+    "review-kind": ("/o/acme/accounts/{account}/review/", "kind"),
+    "review-page": ("/o/acme/accounts/{account}/review/", "page"),
 }
 # Every table page, for its numeric page parameter.
 TABLES = {

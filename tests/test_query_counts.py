@@ -198,6 +198,7 @@ PINNED = {
     "sip:credentiallist-detail": (12, 9, 9),
     "sip:credentiallist-list": (11, 8, 8),
     "sip:domain-list": (10, 7, 7),
+    "sip:review": (7, 4, 4),
     "sip:sip-user-list": (11, 8, 8),
 }
 # The element each page's table swap targets, from the table registry.

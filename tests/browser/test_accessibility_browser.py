@@ -82,6 +82,8 @@ def test_pages_and_states_have_no_serious_violations(
         f"{e}/connection/",
         f"{a}/connection/delete/",
         f"{a}/reconcile/",
+        f"{a}/review/",
+        f"{a}/review/?kind=domain&q=acme",
         "/o/acme/accounts/999999/domains/",
         "/o/acme/activity/",
     ]
