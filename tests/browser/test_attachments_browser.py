@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
+from tests.browser.conftest import htmx_settled
 from tests.browser.conftest import mark_page
 from tests.browser.conftest import still_same_page
 
@@ -16,6 +17,8 @@ pytestmark = pytest.mark.browser
 
 
 def go_to_tab(page: Page, name: str) -> None:
+    # After a change the tab strip refreshes itself (setup-changed): click once it has.
+    htmx_settled(page)
     page.get_by_role("tab", name=name).click()
     expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
 

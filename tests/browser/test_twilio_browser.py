@@ -27,6 +27,8 @@ def twilio_over_http(settings, monkeypatch):
 
 
 def go_to_tab(page: Page, name: str) -> None:
+    # After a change the tab strip refreshes itself (setup-changed): click once it has.
+    htmx_settled(page)
     page.get_by_role("tab", name=name).click()
     expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
 
