@@ -1,8 +1,10 @@
 """Seeds the benchmark dataset into SQLite or the PostgreSQL of DATABASE_URL.
 
 One big provider account (Telnyx: no published limits) with 1,000 SIP domains, 1,000 credential
-lists, 100,000 credentials and 5,000 attachments, plus 200 small accounts. Idempotent: a second
-run finds the data and does nothing (--reset deletes it first).
+lists, 100,000 credentials and 5,000 attachments, plus 200 small accounts, and an account whose
+setup review has 600 warnings (300 empty lists attached nowhere). Idempotent: a second run
+finds the data and does nothing (--reset deletes it first). dataset() and SEEDED say what the
+benchmark's organization holds and should hold: bench/run.py refuses to report on anything else.
 
     DATABASE_URL=... .venv/bin/python bench/seed.py
 """
@@ -28,6 +30,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from accounts.models import Activity  # noqa: E402
 from accounts.models import Membership  # noqa: E402
 from accounts.models import Organization  # noqa: E402
 from accounts.models import ProviderAccount  # noqa: E402
@@ -44,7 +47,32 @@ ORG = "bench"
 USERNAME = "bench"
 PASSWORD = "bench-login-password"
 DOMAINS, LISTS, CREDENTIALS, ATTACHMENTS, SMALL = 1_000, 1_000, 100_000, 5_000, 200
+WARNING_LISTS = 300  # each empty and attached nowhere: two review warnings each
 BATCH = 5_000
+# What the organization holds once seeded, by kind (the seed records no Activity).
+SEEDED = {
+    "accounts": 1 + SMALL + 1,
+    "domains": DOMAINS + SMALL,
+    "lists": LISTS + SMALL + WARNING_LISTS,
+    "credentials": CREDENTIALS + SMALL,
+    "attachments": ATTACHMENTS + SMALL,
+    "activity": 0,
+}
+
+
+def dataset() -> dict[str, int]:
+    """What the benchmark's organization holds now, by kind (as SEEDED counts it)."""
+    inside = {"account__organization__slug": ORG}
+    return {
+        "accounts": ProviderAccount.objects.filter(organization__slug=ORG).count(),
+        "domains": SipDomain.objects.filter(**inside).count(),
+        "lists": CredentialList.objects.filter(**inside).count(),
+        "credentials": Credential.objects.filter(**inside).count(),
+        "attachments": CredentialAttachment.objects.filter(
+            domain__account__organization__slug=ORG
+        ).count(),
+        "activity": Activity.objects.filter(organization__slug=ORG).count(),
+    }
 
 
 def big_account() -> ProviderAccount | None:
@@ -121,7 +149,19 @@ def seed() -> ProviderAccount:
         CredentialAttachment.objects.create(
             domain=domain, credential_list=phones, purpose=Purpose.CALLS
         )
+    seed_warnings(org)
     return big
+
+
+def seed_warnings(org: Organization) -> ProviderAccount:
+    """An account with a few hundred setup review warnings (a setup after a careless import):
+    what the review costs every tab page."""
+    account = ProviderAccount.objects.create(organization=org, name="Warnings", provider="telnyx")
+    CredentialList.objects.bulk_create(
+        CredentialList(account=account, name=f"Unused {i}", name_key=f"unused{i}")
+        for i in range(WARNING_LISTS)
+    )
+    return account
 
 
 @transaction.atomic
@@ -140,6 +180,8 @@ def main() -> None:
         reset()
     existing = big_account()
     if existing is not None:
+        if not ProviderAccount.objects.filter(organization__slug=ORG, name="Warnings").exists():
+            seed_warnings(existing.organization)  # a dataset seeded before it was added
         print(f"Benchmark data already seeded (account {existing.pk}); --reset to seed again.")
         return
     started = time.perf_counter()
@@ -150,8 +192,8 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     print(
         f"Seeded {DOMAINS:,} domains, {LISTS:,} lists, {CREDENTIALS:,} credentials, "
-        f"{ATTACHMENTS:,} attachments and {SMALL} small accounts in {elapsed:.1f} s "
-        f"(account {big.pk})."
+        f"{ATTACHMENTS:,} attachments, {SMALL} small accounts and one with "
+        f"{2 * WARNING_LISTS} review warnings in {elapsed:.1f} s (account {big.pk})."
     )
 
 
