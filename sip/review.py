@@ -48,7 +48,7 @@ class Finding:
     text: str
     fix_url: str
     fix_label: str
-    kind: str = "domain"
+    kind: str  # a key of KINDS
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,8 @@ def review_account(account: ProviderAccount) -> Review:
 
 
 def _cache_key(account: ProviderAccount) -> str:
-    return f"setup-review:{account.pk}:{account.setup_version}"
+    # v2: findings have a kind (a shared cache may hold reviews pickled before).
+    return f"setup-review:v2:{account.pk}:{account.setup_version}"
 
 
 def cached_reviews(accounts: list[ProviderAccount]) -> dict[int, Review]:
