@@ -32,8 +32,7 @@ REVIEW_TTL = 300
 
 # The kinds of warning, in the order the review shows them, and how a group of them is named.
 KINDS = {
-    "domain": "SIP domains phones cannot fully use (no credential list for calls or "
-    "registrations)",
+    "domain": "SIP domains phones cannot fully use (no credential list for calls or registrations)",
     "unattached": "credential lists attached to no SIP domain",
     "empty": "credential lists without credentials",
     "ambiguous": "usernames with more than one password on a domain",
