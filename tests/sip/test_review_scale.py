@@ -21,12 +21,15 @@ from sip.review import review_account
 pytestmark = pytest.mark.django_db
 
 
-def warnings(account, domains: int, lists: int) -> None:
+def warnings(account, domains: int, lists: int, prefix: str = "d") -> None:
     """domains SIP domains with no list (a warning each), lists empty lists attached nowhere
-    (two each)."""
+    (two each). prefix: the domains' own (a domain name is unique across accounts)."""
     SipDomain.objects.bulk_create(
         SipDomain(
-            account=account, name=f"D{n}", prefix=f"d-{n:04d}", domain=f"d-{n:04d}.sip.telnyx.com"
+            account=account,
+            name=f"D{n}",
+            prefix=f"{prefix}-{n:04d}",
+            domain=f"{prefix}-{n:04d}.sip.telnyx.com",
         )
         for n in range(domains)
     )
@@ -76,20 +79,7 @@ def test_tab_pages_do_not_grow_with_the_warnings(admin_client, empty_account, or
 
     def account(name: str, domains: int, lists: int):
         made = ProviderAccount.objects.create(organization=org, name=name, provider="telnyx")
-        # Another account's prefixes: a domain name is unique everywhere.
-        SipDomain.objects.bulk_create(
-            SipDomain(
-                account=made,
-                name=f"D{n}",
-                prefix=f"{name}-{n:04d}",
-                domain=f"{name}-{n:04d}.sip.telnyx.com",
-            )
-            for n in range(domains)
-        )
-        CredentialList.objects.bulk_create(
-            CredentialList(account=made, name=f"List {n:04d}", name_key=f"list{n:04d}")
-            for n in range(lists)
-        )
+        warnings(made, domains, lists, prefix=name)
         return made
 
     few = account("few", domains=1, lists=1)  # 3 warnings, one of each kind of two
