@@ -10,6 +10,8 @@ from django.db.transaction import atomic
 from django.http import HttpRequest
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -46,3 +48,15 @@ def form_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return login_required(
         require_http_methods(["GET", "POST"])(vary_on_headers("HX-Request")(atomic(view)))
     )
+
+
+def secret_form(
+    *fields: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A form view whose request or answer holds a secret (a SIP password): never cached, the
+    named fields never in error reports."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return never_cache(sensitive_post_parameters(*fields)(form_view(view)))
+
+    return decorate

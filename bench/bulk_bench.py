@@ -44,7 +44,6 @@ from accounts.models import Role  # noqa: E402
 from sip import twilio_api  # noqa: E402
 from sip.models import CredentialList  # noqa: E402
 from tests.twilio.fake import FakeTwilio  # noqa: E402
-from whippy.encryption import encrypt  # noqa: E402
 from whippy.tables import PER_PAGE  # noqa: E402
 
 ROWS = 10_000
@@ -115,9 +114,7 @@ def main() -> None:
         organization=organization,
         name="Twilio (fake)",
         provider="twilio",
-        twilio_account_sid=fake.account_sid,
-        twilio_key_sid=fake.key_sid,
-        twilio_key_secret=encrypt(fake.key_secret),
+        **fake.key_fields(),
     )
     _, remote = fake.create_list(None, {"FriendlyName": "Phones"})
     phones = CredentialList.objects.create(

@@ -34,7 +34,6 @@ from sip.models import Credential  # noqa: E402
 from sip.models import ImportRun  # noqa: E402
 from tests.twilio.fake import FakeTwilio  # noqa: E402
 from tests.twilio.fake import sid  # noqa: E402
-from whippy.encryption import encrypt  # noqa: E402
 
 DOMAINS, LISTS, USERS_PER_LIST = 1000, 100, 1000
 
@@ -98,9 +97,7 @@ def main() -> None:
         organization=organization,
         name="Big Twilio",
         provider="twilio",
-        twilio_account_sid=fake.account_sid,
-        twilio_key_sid=fake.key_sid,
-        twilio_key_secret=encrypt(fake.key_secret),
+        **fake.key_fields(),
     )
     run = ImportRun.objects.create(account=account)
     started = time.perf_counter()

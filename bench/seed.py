@@ -11,17 +11,16 @@ benchmark's organization holds and should hold: bench/run.py refuses to report o
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whippy.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use")
-os.environ.setdefault("ENCRYPTION_KEYS", "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=")
+from bench.standalone import environment
 
-import django
+environment()
+
+import django  # noqa: E402
 
 django.setup()
 

@@ -23,10 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'bench.sqlite3'}")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use")
-os.environ.setdefault("ENCRYPTION_KEYS", "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "whippy.settings")
+from bench.standalone import environment  # noqa: E402
+
+environment()
 
 REGISTERS = int(os.environ.get("BENCH_REGISTERS", "20000"))
 CONCURRENCY = 64  # registrations in flight at once

@@ -49,6 +49,15 @@ class Finding:
     fix_label: str
     kind: str  # a key of KINDS
 
+    @property
+    def rank(self) -> int:
+        """Where its kind comes in the review (sorting by it keeps the review's order)."""
+        return list(KINDS).index(self.kind)
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
+
 
 @dataclass(frozen=True)
 class Group:

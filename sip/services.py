@@ -327,6 +327,23 @@ CREDENTIAL_ERRORS = {
 }
 
 
+def remote_credential(remote: Remote, credential: Credential, password: str) -> dict | None:
+    """Makes a SIP user in the provider (inside a write that saves it here after)."""
+    credential_list = credential.credential_list
+    return remote.call(
+        credential_list.account,
+        lambda api: api.create_credential(
+            credential_list.remote_sid, credential.username, password
+        ),
+        errors=CREDENTIAL_ERRORS,
+        undo=lambda api, result: api.delete_credential(credential_list.remote_sid, result["sid"]),
+        differs=f"Twilio kept SIP user “{credential.username}” in “{credential_list.name}”, "
+        "which could not be saved here.",
+        row=credential,
+        kept=False,
+    )
+
+
 @remote_first
 def credential_create(
     *,
@@ -346,18 +363,7 @@ def credential_create(
     if account.connected and not credential_list.remote_sid:
         credential.sync_state = SyncState.PENDING  # its list is not in Twilio yet
     else:
-        created_remote = remote.call(
-            account,
-            lambda api: api.create_credential(credential_list.remote_sid, username, password),
-            errors=CREDENTIAL_ERRORS,
-            undo=lambda api, result: api.delete_credential(
-                credential_list.remote_sid, result["sid"]
-            ),
-            differs=f"Twilio kept SIP user “{username}” in “{credential_list.name}”, which "
-            "could not be saved here.",
-            row=credential,
-            kept=False,
-        )
+        created_remote = remote_credential(remote, credential, password)
         credential.sync_state = synced(account)
     credential.remote_sid = created_remote["sid"] if created_remote else ""
     credential.set_password(password)
@@ -597,23 +603,6 @@ def credentials_import(
 
 def cannot(count: int) -> str:
     return f"{count} row{pluralize(count)} cannot be added"
-
-
-def remote_credential(remote: Remote, credential: Credential, password: str) -> dict | None:
-    """Makes a SIP user in the provider (inside a write that saves it here after)."""
-    credential_list = credential.credential_list
-    return remote.call(
-        credential_list.account,
-        lambda api: api.create_credential(
-            credential_list.remote_sid, credential.username, password
-        ),
-        errors=CREDENTIAL_ERRORS,
-        undo=lambda api, result: api.delete_credential(credential_list.remote_sid, result["sid"]),
-        differs=f"Twilio kept SIP user “{credential.username}” in “{credential_list.name}”, "
-        "which could not be saved here.",
-        row=credential,
-        kept=False,
-    )
 
 
 @remote_first

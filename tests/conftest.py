@@ -209,13 +209,7 @@ def fake_twilio(monkeypatch):
 def connect_directly(account_id: int, fake) -> ProviderAccount:
     """The account's key for the fake Twilio account, saved without asking it (as after a
     connection made earlier)."""
-    from whippy.encryption import encrypt
-
-    ProviderAccount.objects.filter(pk=account_id).update(
-        twilio_account_sid=fake.account_sid,
-        twilio_key_sid=fake.key_sid,
-        twilio_key_secret=encrypt(fake.key_secret),
-    )
+    ProviderAccount.objects.filter(pk=account_id).update(**fake.key_fields())
     return ProviderAccount.objects.select_related("organization").get(pk=account_id)
 
 

@@ -90,35 +90,44 @@ class Table:
         self.search_error = form.errors.get("q")
         self.query = (data.get("q") or "").strip()
         if self.query:
-            queryset = queryset.filter(
-                reduce(or_, (Q(**{f"{field}__icontains": self.query}) for field in search))
-            )
+            queryset = self.matching(queryset, search)
         by_key = {column.key: column for column in columns if column.order}
         sort = data.get("sort") or default_sort
         if sort.lstrip("-") not in by_key:
             sort = default_sort
         self.sort = sort
-        column = by_key[sort.lstrip("-")]
-        descending = sort.startswith("-")
-        prefix = "-" if descending else ""
-        queryset = queryset.order_by(f"{prefix}{column.order}", f"{prefix}pk")
+        queryset = self.ordered(queryset, by_key[sort.lstrip("-")].order, sort.startswith("-"))
         self.paginator = Paginator(queryset, per_page)
         requested = data.get("page") or "1"
         # ASCII digits only: str.isdigit() accepts "²" and "①", which int() refuses.
         number = max(1, int(requested)) if _DIGITS.fullmatch(requested) else 1
         self.page: Page = self.paginator.get_page(number)
         self.out_of_range = number > self.paginator.num_pages
+        self.rows = self.page_rows(queryset, per_page)
+        for row in self.rows if spec.links else []:
+            row.links = {
+                name: link.template.format(path=path, row=row, **(bases or {}))
+                for name, link in spec.links.items()
+            }
+
+    # What the rows are: a query (here), or rows computed in Python (ListTable).
+
+    def matching(self, queryset: QuerySet, fields: list[str]) -> QuerySet:
+        return queryset.filter(
+            reduce(or_, (Q(**{f"{field}__icontains": self.query}) for field in fields))
+        )
+
+    def ordered(self, queryset: QuerySet, order: str, descending: bool) -> QuerySet:
+        prefix = "-" if descending else ""
+        return queryset.order_by(f"{prefix}{order}", f"{prefix}pk")
+
+    def page_rows(self, queryset: QuerySet, per_page: int) -> list:
         # Two steps, so a deep page walks an index for its keys and then reads only its own
         # rows (with their annotations and prefetches), instead of reading every row before it.
         start = (self.page.number - 1) * per_page
         keys = list(queryset.values_list("pk", flat=True)[start : start + per_page])
         by_key = {row.pk: row for row in queryset.filter(pk__in=keys)} if keys else {}
-        self.rows = [by_key[key] for key in keys if key in by_key]
-        for row in self.rows:
-            row.links = {
-                name: link.template.format(path=path, row=row, **(bases or {}))
-                for name, link in spec.links.items()
-            }
+        return [by_key[key] for key in keys if key in by_key]
 
     def url(self, **changes: Any) -> str:
         state = {"q": self.query, "sort": self.sort, "page": self.page.number, **changes}
@@ -178,6 +187,24 @@ class Table:
     @property
     def clear_url(self) -> str:
         return self.url(q="", page=1)
+
+
+class ListTable(Table):
+    """A table of rows computed in Python rather than read by a query (the setup review's
+    findings, cached): the same state in the URL, headers, pages and templates. Search looks
+    in the spec's attributes, case-insensitively; a sort keeps the rows' order among equals."""
+
+    def matching(self, rows: list, fields: list[str]) -> list:
+        needle = self.query.casefold()
+        return [
+            row for row in rows if any(needle in str(getattr(row, f)).casefold() for f in fields)
+        ]
+
+    def ordered(self, rows: list, order: str, descending: bool) -> list:
+        return sorted(rows, key=lambda row: getattr(row, order), reverse=descending)
+
+    def page_rows(self, rows: list, per_page: int) -> list:
+        return list(self.page.object_list)
 
 
 def table_partial(request: HttpRequest, table_target: str, default: str) -> str:

@@ -7,7 +7,6 @@ passwords (no-store); the page it was sent from shows the progress meanwhile."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,15 +14,12 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.text import slugify
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.access import get_account
 from accounts.access import require_change
-from accounts.decorators import form_view
 from accounts.decorators import page_view
+from accounts.decorators import secret_form
 from accounts.models import Membership
 from sip import bulk
 from sip import services
@@ -42,12 +38,6 @@ from whippy.htmx import render_page
 IMPORT_PAGE = "sip/credential_import.html"
 
 
-def bulk_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A form whose answer may carry passwords: never cached, its fields never in error
-    reports."""
-    return never_cache(sensitive_post_parameters("token")(form_view(view)))
-
-
 def import_page(
     request: AppRequest, membership: Membership, credential_list: CredentialList, **extra: Any
 ) -> HttpResponse:
@@ -57,7 +47,7 @@ def import_page(
     return render_page(request, IMPORT_PAGE, "tab-area", context)
 
 
-@bulk_form
+@secret_form("token")
 def credential_import(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
@@ -111,7 +101,10 @@ def done(
     kind: str, credential_list: CredentialList, nonce: str, result: services.BulkResult
 ) -> None:
     """What the work did, for the page that waits on it, once it is saved."""
-    skipped = [[row.line, row.username, row.problem] for row in result.skipped[:1000]]
+    skipped = [
+        {"line": row.line, "username": row.username, "label": row.label, "problem": row.problem}
+        for row in result.skipped[:1000]
+    ]
     values = {"state": "done", "kind": kind, "added": len(result.logins), "skipped": skipped}
     values |= {"skipped_count": len(result.skipped), "stopped": result.stopped}
     account_id = credential_list.account_id
@@ -119,7 +112,7 @@ def done(
 
 
 def password_download(credential_list: CredentialList, result: services.BulkResult) -> HttpResponse:
-    """The new passwords, as the one answer that ever holds them."""
+    """The new passwords, as the one answer that ever holds them (no-store: secret_form)."""
     response = HttpResponse(
         "\ufeff" + bulk.password_csv(credential_list, result.logins),
         content_type="text/csv; charset=utf-8",
@@ -127,11 +120,10 @@ def password_download(credential_list: CredentialList, result: services.BulkResu
     stamp = f"{timezone.localtime():%Y%m%d-%H%M%S}"
     name = f"{slugify(credential_list.name) or 'sip-users'}-passwords-{stamp}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    add_never_cache_headers(response)
     return response
 
 
-@bulk_form
+@secret_form("token")
 def credential_rotate_many(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:

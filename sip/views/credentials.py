@@ -5,7 +5,6 @@ writes, since carrying the password to another request would mean storing it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,8 +13,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.access import get_account
 from accounts.access import require_change
@@ -23,6 +20,7 @@ from accounts.activity import Action
 from accounts.activity import ObjectType
 from accounts.decorators import form_view
 from accounts.decorators import page_view
+from accounts.decorators import secret_form
 from accounts.models import Activity
 from accounts.models import Membership
 from accounts.models import ProviderAccount
@@ -49,10 +47,8 @@ from whippy.tables import Table
 LIST_PAGE = "sip/credentiallist_detail.html"
 
 
-def password_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A form view that takes a SIP password: never cached, the password never in error
-    reports."""
-    return never_cache(sensitive_post_parameters("password")(form_view(view)))
+# A form view that takes a SIP password: never cached, the password never in error reports.
+password_form = secret_form("password")
 
 
 def list_url(account: ProviderAccount, credential_list: CredentialList) -> str:

@@ -113,24 +113,45 @@ def test_the_review_page_has_them_all_by_kind_searchable_and_paged(
     admin_client, support_client, empty_account, domain
 ):
     warnings(empty_account, domains=60, lists=30)
+    review = f"/o/acme/accounts/{empty_account.pk}/review/"
     _, _, html = page(admin_client, empty_account, "review/")
     assert "120 warnings" in html
     assert html.count("<tr><td>") == 50
-    assert "Page 1 of 3 (120 warnings)" in html
-    assert 'href="?page=2"' in html
-    # A kind and a search, kept by the pages' links.
+    assert "120 warnings: page 1 of 3." in html
+    assert f'href="{review}?page=2"' in html
+    # In the review's order by default (kinds in turn), sortable by the warning's text.
+    first = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td>", html)[0]
+    assert first == (
+        "SIP domains phones cannot fully use (no credential list for calls or registrations)",
+        "d-0000.sip.telnyx.com has no credential list for calls "
+        "or registrations: it refuses all calls and registrations.",
+    )
+    _, _, html = page(admin_client, empty_account, "review/?sort=-warning")
+    assert re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td>", html)[0].startswith("“List 0029”")
+    # A kind and a search, kept by the pages' links and the search form.
     _, _, html = page(admin_client, empty_account, "review/?kind=domain&q=d-00")
-    assert "Page 1 of 2 (60 warnings)" in html
-    assert 'href="?kind=domain&amp;q=d-00&amp;page=2"' in html
+    assert "60 warnings matching “d-00”: page 1 of 2." in html
+    assert f'href="{review}?kind=domain&amp;q=d-00&amp;page=2"' in html
+    assert '<input type="hidden" name="kind" value="domain">' in html
     _, _, html = page(admin_client, empty_account, "review/?kind=empty&q=LIST 001")
     assert html.count("<tr><td>") == 10  # List 0010..0019, any case
     assert "Add a credential" in html
+    # An HTMX search or page swaps the table alone.
+    _, _, html = page(
+        admin_client,
+        empty_account,
+        "review/?page=3",
+        **{"HX-Request": "true", "HX-Target": "review-table"},
+    )
+    assert html.lstrip().startswith('<div id="review-table">') and html.count("<tr><td>") == 20
     # Support staff read it without the fixes.
     _, _, html = page(support_client, empty_account, "review/?kind=empty")
     assert "Add a credential" not in html and "An admin can fix this." in html
     # An unknown kind and a mangled page number are ignored.
     _, _, html = page(admin_client, empty_account, "review/?kind=nonsense&page=²")
-    assert "Page 1 of 3 (120 warnings)" in html
+    assert "120 warnings: page 1 of 3." in html
+    _, _, html = page(admin_client, empty_account, "review/?kind=ambiguous")
+    assert "No warnings of this kind." in html
     # Another account's review is its own (the test's domain is in the Twilio account).
     _, _, html = page(admin_client, domain.account, "review/")
     assert "acme-hq.sip.twilio.com" in html and "d-0001" not in html

@@ -159,6 +159,16 @@ class FakeTwilio:
     def fail_next(self, method: str, fragment: str, **how: Any) -> None:
         self.injected.append(Injected(method, fragment, **how))
 
+    def key_fields(self) -> dict[str, str]:
+        """A provider account's fields that connect it to this fake (its key, encrypted)."""
+        from whippy.encryption import encrypt
+
+        return {
+            "twilio_account_sid": self.account_sid,
+            "twilio_key_sid": self.key_sid,
+            "twilio_key_secret": encrypt(self.key_secret),
+        }
+
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
