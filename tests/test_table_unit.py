@@ -203,3 +203,41 @@ def test_url_of_the_current_state(account):
     assert table(account).clear_url == PATH
     assert table(account, q="n", sort="name", page="2").url() == f"{PATH}?q=n&sort=name&page=2"
     assert table(account, page="2", _extra=True).url(page=1) == f"{PATH}?type=x"
+
+
+def test_a_list_table_searches_sorts_and_pages_rows_computed_in_python():
+    from dataclasses import dataclass
+
+    from whippy.tables import ListTable
+    from whippy.tables import RowLink
+
+    @dataclass(frozen=True)
+    class Item:
+        text: str
+        rank: int
+
+    items = [Item(f"Item {n:03d}", n % 3) for n in range(120)]
+    spec = TableSpec(
+        "l", "l", [Column("rank", "Rank", "rank"), Column("text", "Text", "text")], ["text"]
+    )
+
+    def listed(**params) -> ListTable:
+        request = RequestFactory().get(PATH, params)
+        return ListTable(request, spec, items, path=PATH, default_sort="rank")
+
+    first = listed()
+    assert [item.rank for item in first.rows[:3]] == [0, 0, 0]  # sorted, ties in given order
+    assert first.rows[:2] == [items[0], items[3]]
+    assert first.paginator.count == 120 and len(first.rows) == PER_PAGE
+    assert [item.text for item in listed(sort="-text").rows[:2]] == ["Item 119", "Item 118"]
+    found = listed(q="ITEM 11", page="2")
+    assert found.paginator.count == 10 and found.page.number == 1  # page 2 of 1: the last
+    assert found.url(page=1) == "/t/?q=ITEM+11"
+    with pytest.raises(ValueError, match="carry their own links"):
+        ListTable(
+            RequestFactory().get(PATH),
+            TableSpec("l", "l", spec.columns, ["text"], {"x": RowLink("x", "{path}")}),
+            items,
+            path=PATH,
+            default_sort="rank",
+        )

@@ -104,11 +104,7 @@ class Table:
         self.page: Page = self.paginator.get_page(number)
         self.out_of_range = number > self.paginator.num_pages
         self.rows = self.page_rows(queryset, per_page)
-        for row in self.rows if spec.links else []:
-            row.links = {
-                name: link.template.format(path=path, row=row, **(bases or {}))
-                for name, link in spec.links.items()
-            }
+        self.link_rows(path, bases or {})
 
     # What the rows are: a query (here), or rows computed in Python (ListTable).
 
@@ -120,6 +116,13 @@ class Table:
     def ordered(self, queryset: QuerySet, order: str, descending: bool) -> QuerySet:
         prefix = "-" if descending else ""
         return queryset.order_by(f"{prefix}{order}", f"{prefix}pk")
+
+    def link_rows(self, path: str, bases: dict[str, str]) -> None:
+        for row in self.rows:
+            row.links = {
+                name: link.template.format(path=path, row=row, **bases)
+                for name, link in self.spec.links.items()
+            }
 
     def page_rows(self, queryset: QuerySet, per_page: int) -> list:
         # Two steps, so a deep page walks an index for its keys and then reads only its own
@@ -205,6 +208,11 @@ class ListTable(Table):
 
     def page_rows(self, rows: list, per_page: int) -> list:
         return list(self.page.object_list)
+
+    def link_rows(self, path: str, bases: dict[str, str]) -> None:
+        # Computed rows (frozen) carry their own links (a finding's fix_url).
+        if self.spec.links:
+            raise ValueError("A ListTable's rows carry their own links: its spec names none.")
 
 
 def table_partial(request: HttpRequest, table_target: str, default: str) -> str:
