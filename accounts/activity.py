@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
 from django.db.models import Model
 from django.db.models import QuerySet
 
@@ -60,9 +59,8 @@ def record(
     account = account if account is not None else obj.setup_account
     object_type = object_type if object_type is not None else obj.activity_type
     if changes_setup:
-        ProviderAccount.objects.filter(pk=account.pk).update(setup_version=F("setup_version") + 1)
+        account.bump_setup_version()
         request.setup_changed = True  # see SetupChangedMiddleware
-        account.setup_version += 1  # the views answer with the new state in the same request
     return Activity.objects.create(
         organization_id=account.organization_id,
         account=account,

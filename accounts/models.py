@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -83,7 +84,8 @@ class ProviderAccount(models.Model):
     name = models.CharField(max_length=64)
     provider = models.CharField(max_length=32, choices=provider_choices)
     created_at = models.DateTimeField(default=timezone.now)
-    # Bumped by every recorded change: cached setup reviews are keyed by it.
+    # Moved forward by the database on every change to the account's SIP setup (triggers:
+    # sip/migrations/0011_setup_version_triggers.py): cached reviews and tables are keyed by it.
     setup_version = models.PositiveBigIntegerField(default=0, editable=False)
     # The provider account this one manages (Twilio): empty while it is managed here only.
     # The API key's secret is write-only: encrypted (whippy/encryption.py), never shown.
@@ -108,6 +110,19 @@ class ProviderAccount(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def bump_setup_version(self) -> None:
+        """Moves the version forward and reads back where it is, in the caller's transaction.
+        The row stays locked until the commit, so the version read is either the one this
+        transaction commits or one no other request ever sees (the triggers may move it on)."""
+        table = self._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET setup_version = setup_version + 1 WHERE id = %s"  # noqa: S608 (the model's own table)
+                " RETURNING setup_version",
+                [self.pk],
+            )
+            (self.setup_version,) = cursor.fetchone()
 
     @property
     def provider_info(self) -> Provider:

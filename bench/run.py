@@ -9,7 +9,8 @@ changelist, bytes and SQL queries per page, then the targets.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/whippy_bench .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py            # SQLite, in bench/bench.sqlite3
 
-BENCH_SECONDS sets how long each page is driven (default 5).
+BENCH_SECONDS sets how long each page is driven (default 5); BENCH_ONLY (a regular expression)
+drives only the pages whose label it matches, besides the floor and the admin changelists.
 """
 
 from __future__ import annotations
@@ -416,6 +417,17 @@ def main() -> None:
 
     connections.close_all()
     all_scenarios = scenarios(ids)
+    if os.environ.get("BENCH_ONLY"):
+        only = re.compile(os.environ["BENCH_ONLY"])
+        all_scenarios = [
+            s
+            for s in all_scenarios
+            if (
+                s.group in ("floor", "admin-domains", "admin-lists")
+                and s.label.startswith(("Floor", "Django"))
+            )
+            or only.search(s.label)
+        ]
     port = free_port()
     server = start_server(port)
     base = f"http://127.0.0.1:{port}"

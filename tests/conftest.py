@@ -111,10 +111,11 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    # Keys hold primary keys, which a database may hand out again in the next test.
-    from django.core.cache import cache
+    # Keys hold primary keys and setup versions, which the next test's database hands out again.
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 def one_of_everything(account, domain, list_name: str = "Phones") -> dict[str, int]:

@@ -140,7 +140,7 @@ def test_admin_renames_go_through_the_app_services(superuser, world, model, key,
     record = Activity.objects.get(action="renamed")
     assert record.summary.startswith(summary) and record.actor_name == "root"
     account.refresh_from_db()
-    assert account.setup_version == version + 1
+    assert account.setup_version > version  # cached reviews and tables are read again
 
 
 def test_admin_change_pages_list_only_safe_fields(superuser, world):

@@ -121,10 +121,20 @@ def test_a_rename_writes_the_name_and_nothing_else(admin_request, org, account, 
     for model, obj in ((SipDomain, domain), (CredentialList, phones)):
         model.objects.filter(pk=obj.pk).update(created_at=moved)
     ProviderAccount.objects.filter(pk=account.pk).update(setup_version=41)
+
+    def version() -> int:
+        return ProviderAccount.objects.get(pk=account.pk).setup_version
+
+    versions = [version()]
     services.domain_rename(request=admin_request, domain=domain, name="Main office")
+    versions.append(version())
     services.credential_list_rename(request=admin_request, credential_list=phones, name="Desks")
+    versions.append(version())
     account_services.account_rename(request=admin_request, account=account, name="Main")
+    versions.append(version())
     assert SipDomain.objects.get(pk=domain.pk).created_at == moved
     assert CredentialList.objects.get(pk=phones.pk).created_at == moved
-    # The three renames each bumped the version that was there, not the stale one read before.
-    assert ProviderAccount.objects.get(pk=account.pk).setup_version == 41 + 3
+    # Each rename moved the version on from the one that was there (41), never back to the
+    # stale one the account object was read with.
+    assert versions[0] == 41
+    assert all(later > earlier for earlier, later in zip(versions, versions[1:], strict=False))

@@ -7,8 +7,10 @@ table swaps and the URL is pushed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -20,6 +22,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from whippy.fragments import Scope
 
 PER_PAGE = 50
 _DIGITS = re.compile(r"[0-9]{1,12}")
@@ -66,18 +70,19 @@ class Table:
         self,
         request: HttpRequest,
         spec: TableSpec,
-        queryset: QuerySet,
+        queryset: QuerySet | Callable[[], QuerySet],
         *,
         path: str,
         bases: dict[str, str] | None = None,
         default_sort: str = "-created",
         per_page: int = PER_PAGE,
         extra: dict[str, str] | None = None,
+        prepare: Callable[[list], None] | None = None,
+        fragments: Scope | None = None,
     ) -> None:
         self.spec = spec
         self.target = spec.target
         self.columns = columns = spec.columns
-        search = spec.search
         self.default_sort = default_sort
         self.extra = extra or {}  # other query parameters a page keeps (a filter)
         # The table's own page: forms and links of a page that shows it (a create form, say)
@@ -89,22 +94,60 @@ class Table:
         data = form.cleaned_data
         self.search_error = form.errors.get("q")
         self.query = (data.get("q") or "").strip()
-        if self.query:
-            queryset = self.matching(queryset, search)
-        by_key = {column.key: column for column in columns if column.order}
+        self.by_key = {column.key: column for column in columns if column.order}
         sort = data.get("sort") or default_sort
-        if sort.lstrip("-") not in by_key:
+        if sort.lstrip("-") not in self.by_key:
             sort = default_sort
         self.sort = sort
-        queryset = self.ordered(queryset, by_key[sort.lstrip("-")].order, sort.startswith("-"))
-        self.paginator = Paginator(queryset, per_page)
+        self.source = queryset
+        self.per_page = per_page
         requested = data.get("page") or "1"
         # ASCII digits only: str.isdigit() accepts "²" and "①", which int() refuses.
-        number = max(1, int(requested)) if _DIGITS.fullmatch(requested) else 1
-        self.page: Page = self.paginator.get_page(number)
-        self.out_of_range = number > self.paginator.num_pages
-        self.rows = self.page_rows(queryset, per_page)
-        self.link_rows(path, bases or {})
+        self.number = max(1, int(requested)) if _DIGITS.fullmatch(requested) else 1
+        self.bases = bases or {}
+        self.prepare = prepare
+        # Nothing is read yet: a table whose fragments are cached (whippy/fragments.py) is
+        # shown without its rows ever being read.
+        self.fragments = fragments
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        """The rows searched and sorted. The source may be a function that makes the query:
+        building one with annotations costs a millisecond, which a cached table saves."""
+        queryset = self.source() if callable(self.source) else self.source
+        if self.query:
+            queryset = self.matching(queryset, self.spec.search)
+        order = self.by_key[self.sort.lstrip("-")].order
+        return self.ordered(queryset, order, self.sort.startswith("-"))
+
+    @cached_property
+    def paginator(self) -> Paginator:
+        return Paginator(self.queryset, self.per_page)
+
+    @cached_property
+    def page(self) -> Page:
+        return self.paginator.get_page(self.number)
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.number > self.paginator.num_pages
+
+    @cached_property
+    def rows(self) -> list:
+        rows = self.page_rows(self.queryset, self.per_page)
+        self.link_rows(rows)
+        if self.prepare is not None:
+            self.prepare(rows)  # what the rows show beyond their query (per-page lookups)
+        return rows
+
+    def fragment(self, name: str, render: Callable[[dict[str, str]], str], context: Any) -> str:
+        """One of the table's fragments ("rows", "search"): from the cache when this table,
+        in this state, was rendered for the same setup version, role, time zone and language;
+        rendered, and kept, when not (see whippy/fragments.py)."""
+        if self.fragments is None:
+            return render({})
+        state = (self.spec.url_name, self.path, self.query, self.sort, self.number, self.per_page)
+        return self.fragments.fragment(name, render, context, *state, sorted(self.extra.items()))
 
     # What the rows are: a query (here), or rows computed in Python (ListTable).
 
@@ -117,10 +160,10 @@ class Table:
         prefix = "-" if descending else ""
         return queryset.order_by(f"{prefix}{order}", f"{prefix}pk")
 
-    def link_rows(self, path: str, bases: dict[str, str]) -> None:
-        for row in self.rows:
+    def link_rows(self, rows: list) -> None:
+        for row in rows:
             row.links = {
-                name: link.template.format(path=path, row=row, **bases)
+                name: link.template.format(path=self.path, row=row, **self.bases)
                 for name, link in self.spec.links.items()
             }
 
@@ -133,7 +176,9 @@ class Table:
         return [by_key[key] for key in keys if key in by_key]
 
     def url(self, **changes: Any) -> str:
-        state = {"q": self.query, "sort": self.sort, "page": self.page.number, **changes}
+        state = {"q": self.query, "sort": self.sort, **changes}
+        if "page" not in state:
+            state["page"] = self.page.number
         params = {**self.extra}
         if state["q"]:
             params["q"] = state["q"]
@@ -209,10 +254,13 @@ class ListTable(Table):
     def page_rows(self, rows: list, per_page: int) -> list:
         return list(self.page.object_list)
 
-    def link_rows(self, path: str, bases: dict[str, str]) -> None:
-        # Computed rows (frozen) carry their own links (a finding's fix_url).
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if self.spec.links:
             raise ValueError("A ListTable's rows carry their own links: its spec names none.")
+
+    def link_rows(self, rows: list) -> None:
+        pass  # computed rows (frozen) carry their own links (a finding's fix_url)
 
 
 def table_partial(request: HttpRequest, table_target: str, default: str) -> str:

@@ -36,3 +36,40 @@ def duration(value: timedelta) -> str:
         if count:
             parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
     return " ".join(parts) or "a moment"
+
+
+@register.tag
+def fragment(parser: template.base.Parser, token: template.base.Token) -> Fragment:
+    """{% fragment scope "name" state... %}...{% endfragment %}: markup that depends on nothing
+    but its scope (a whippy.fragments.Scope, or a Table, whose state is its search, sort and
+    page), the state given and the per-request values of whippy.fragments.PER_REQUEST; cached
+    per setup version (whippy/fragments.py). Without a scope (None), it is simply rendered."""
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError('Usage: {% fragment scope "name" state... %}')
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    scope, *state = (parser.compile_filter(bit) for bit in bits[1:2] + bits[3:])
+    return Fragment(nodelist, scope, bits[2].strip("\"'"), state)
+
+
+class Fragment(template.Node):
+    def __init__(
+        self,
+        nodelist: template.NodeList,
+        scope: template.base.FilterExpression,
+        name: str,
+        state: list[template.base.FilterExpression],
+    ) -> None:
+        self.nodelist, self.scope, self.name, self.state = nodelist, scope, name, state
+
+    def render(self, context: template.Context) -> str:
+        def render(stand_ins: dict[str, str]) -> str:
+            with context.push(stand_ins):
+                return self.nodelist.render(context)
+
+        scope = self.scope.resolve(context)
+        if not scope:  # None, or not in the context
+            return render({})
+        state = [value.resolve(context) for value in self.state]
+        return mark_safe(scope.fragment(self.name, render, context, *state))  # noqa: S308

@@ -22,9 +22,10 @@ def activity_list(request: AppRequest, org_slug: str, account_id: int) -> HttpRe
     membership, account = get_account(request, org_slug, account_id)
     records, object_type = of_type(request, Activity.objects.filter(account=account))
     extra = {"type": object_type} if object_type else {}
-    table = tab_table(request, registry.ACTIVITY, records, account, extra=extra)
+    # Not cached: a password test or an export is recorded without changing the setup.
+    table = tab_table(request, registry.ACTIVITY, records, account, extra=extra, cached=False)
     context = {
-        **account_context(membership, account, "activity"),
+        **account_context(request, membership, account, "activity"),
         "table": table,
         "records": table.rows,
         "object_type": object_type,

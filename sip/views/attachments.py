@@ -7,8 +7,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.functional import SimpleLazyObject
 
 from accounts.access import get_account
 from accounts.access import require_change
@@ -41,31 +43,43 @@ SAVED = f"{ATTACHMENTS}#attachment-saved"
 PREREQUISITES = "Create a SIP domain and a credential list before adding an attachment."
 
 
-def attachments_context(
-    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
-) -> dict[str, Any]:
-    context = account_context(membership, account, "attachments")
-    attachments = CredentialAttachment.objects.filter(domain__account=account).select_related(
+def attachments_of(account: ProviderAccount) -> QuerySet[CredentialAttachment]:
+    return CredentialAttachment.objects.filter(domain__account=account).select_related(
         "domain", "credential_list"
     )
-    table = tab_table(request, registry.ATTACHMENTS, attachments, account)
-    # SIP users per list, for this page's lists only: one grouped query.
+
+
+def with_credential_counts(attachments: list[CredentialAttachment]) -> None:
+    """SIP users per list, for this page's lists only: one grouped query."""
     counts = dict(
         Credential.objects.filter(
-            credential_list_id__in={row.credential_list_id for row in table.rows}
+            credential_list_id__in={row.credential_list_id for row in attachments}
         )
         .values("credential_list_id")
         .annotate(n=Count("pk"))
         .values_list("credential_list_id", "n")
     )
-    for row in table.rows:
+    for row in attachments:
         row.credential_count = counts.get(row.credential_list_id, 0)
+
+
+def attachments_context(
+    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    context = account_context(request, membership, account, "attachments")
+    table = tab_table(
+        request,
+        registry.ATTACHMENTS,
+        lambda: attachments_of(account),
+        account,
+        prepare=with_credential_counts,
+    )
     return {
         **context,
         "table": table,
-        "attachments": table.rows,
-        "has_domains": SipDomain.objects.filter(account=account).exists(),
-        "has_lists": CredentialList.objects.filter(account=account).exists(),
+        # Lazy: read only when the page's header (a cached fragment) or the table is rendered.
+        "has_domains": SimpleLazyObject(SipDomain.objects.filter(account=account).exists),
+        "has_lists": SimpleLazyObject(CredentialList.objects.filter(account=account).exists),
         "prerequisites": PREREQUISITES,
         **extra,
     }

@@ -42,7 +42,7 @@ def import_page(
     request: AppRequest, membership: Membership, credential_list: CredentialList, **extra: Any
 ) -> HttpResponse:
     account = credential_list.account
-    context = {**account_context(membership, account, "credential-lists"), **extra}
+    context = {**account_context(request, membership, account, "credential-lists"), **extra}
     context["credential_list"] = credential_list
     return render_page(request, IMPORT_PAGE, "tab-area", context)
 

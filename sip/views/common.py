@@ -20,6 +20,7 @@ from sip.review import cached_review
 from sip.tabs import KEYS
 from sip.tabs import TabStrip
 from sip.tabs import tab_url
+from whippy.fragments import Scope
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
 from whippy.tables import Table
@@ -27,10 +28,13 @@ from whippy.tables import TableSpec
 from whippy.tables import table_partial
 
 
-def account_context(membership: Membership, account: ProviderAccount, tab: str) -> dict[str, Any]:
+def account_context(
+    request: AppRequest, membership: Membership, account: ProviderAccount, tab: str
+) -> dict[str, Any]:
     # Lazy: only pages that show the tabs pay for the review (after a change, it is recomputed).
     review = SimpleLazyObject(lambda: cached_review(account))
     return {
+        "scope": Scope.of(request, account),  # the account page's cached fragments
         "membership": membership,
         "organization": membership.organization,
         "account": account,
@@ -45,11 +49,20 @@ def account_context(membership: Membership, account: ProviderAccount, tab: str) 
 
 
 def tab_table(
-    request: AppRequest, spec: TableSpec, rows: QuerySet, account: ProviderAccount, **options: Any
+    request: AppRequest,
+    spec: TableSpec,
+    rows: QuerySet,
+    account: ProviderAccount,
+    *,
+    cached: bool = True,
+    **options: Any,
 ) -> Table:
-    """A tab's table, at the tab's own URL; its row links may lead to a credential list."""
+    """A tab's table, at the tab's own URL; its row links may lead to a credential list. Its
+    fragments are cached per setup version (whippy/fragments.py) unless cached=False."""
     bases = {"lists": tab_url("sip:credentiallist-list", account)}
-    return Table(request, spec, rows, path=tab_url(spec.url_name, account), bases=bases, **options)
+    scope = Scope.of(request, account) if cached else None
+    path = tab_url(spec.url_name, account)
+    return Table(request, spec, rows, path=path, bases=bases, fragments=scope, **options)
 
 
 def render_tab(request: AppRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -72,7 +85,7 @@ def account_nav(request: AppRequest, org_slug: str, account_id: int) -> HttpResp
     membership, account = get_account(request, org_slug, account_id)
     request.keeps_messages = True  # a background refresh: the change's message stays
     tab = request.GET.get("tab", "")
-    context = account_context(membership, account, tab if tab in KEYS else "domains")
+    context = account_context(request, membership, account, tab if tab in KEYS else "domains")
     return TemplateResponse(request, "sip/_tabs.html", context)
 
 

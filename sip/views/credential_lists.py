@@ -47,19 +47,22 @@ def lists_of(account: ProviderAccount) -> QuerySet[CredentialList]:
     ).prefetch_related(Prefetch("attachments", queryset=attachments))
 
 
-def lists_context(
-    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
-) -> dict[str, Any]:
-    table = tab_table(request, registry.LISTS, lists_of(account), account)
-    for credential_list in table.rows:
+def with_domains(lists: list[CredentialList]) -> None:
+    for credential_list in lists:
         credential_list.attached_domains = attached_domains(credential_list)
         credential_list.attached_names = ", ".join(
             d.domain for d in credential_list.attached_domains
         )
+
+
+def lists_context(
+    request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
+) -> dict[str, Any]:
+    rows = lambda: lists_of(account)  # noqa: E731 (built only if the table is not cached)
+    table = tab_table(request, registry.LISTS, rows, account, prepare=with_domains)
     return {
-        **account_context(membership, account, "credential-lists"),
+        **account_context(request, membership, account, "credential-lists"),
         "table": table,
-        "lists": table.rows,
         **extra,
     }
 

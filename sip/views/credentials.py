@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from accounts.access import get_account
 from accounts.access import require_change
@@ -38,6 +39,7 @@ from sip.views.common import render_tab
 from whippy import registry
 from whippy.forms import refused
 from whippy.forms import save_or_error
+from whippy.fragments import Scope
 from whippy.htmx import AppRequest
 from whippy.htmx import form_data
 from whippy.htmx import render_page
@@ -64,13 +66,14 @@ def list_page_context(
 ) -> dict[str, Any]:
     account = credential_list.account
     path = list_url(account, credential_list)
-    table = Table(request, registry.CREDENTIALS, credential_list.credentials.all(), path=path)
+    credentials = credential_list.credentials.all
+    scope = Scope.of(request, account)
+    table = Table(request, registry.CREDENTIALS, credentials, path=path, fragments=scope)
     return {
-        **account_context(membership, account, "credential-lists"),
+        **account_context(request, membership, account, "credential-lists"),
         "credential_list": credential_list,
         "table": table,
-        "credentials": table.rows,
-        "attached": attached_domains(credential_list),
+        "attached": SimpleLazyObject(lambda: attached_domains(credential_list)),
         "rotate_nonce": bulk.new_nonce(),  # the rotation form's one-time key
         **extra,
     }

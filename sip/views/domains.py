@@ -46,11 +46,10 @@ def domains_of(account: ProviderAccount) -> QuerySet[SipDomain]:
 def domains_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    table = tab_table(request, registry.DOMAINS, domains_of(account), account)
+    table = tab_table(request, registry.DOMAINS, lambda: domains_of(account), account)
     return {
-        **account_context(membership, account, "domains"),
+        **account_context(request, membership, account, "domains"),
         "table": table,
-        "domains": table.rows,
         **extra,
     }
 

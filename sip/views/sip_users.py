@@ -56,17 +56,23 @@ def where_they_authenticate(credentials: list[Credential]) -> None:
 def sip_users_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    context = account_context(membership, account, "sip-users")
-    credentials = Credential.objects.filter(account=account).select_related("credential_list")
-    table = tab_table(request, registry.SIP_USERS, credentials, account)
-    where_they_authenticate(table.rows)
+    context = account_context(request, membership, account, "sip-users")
+    blank = ConnectionCheckForm(account=account)
+    table = tab_table(
+        request,
+        registry.SIP_USERS,
+        lambda: Credential.objects.filter(account=account).select_related("credential_list"),
+        account,
+        prepare=where_they_authenticate,
+    )
     return {
         **context,
         "table": table,
-        "sip_users": table.rows,
         "check_url": tab_url("sip:connection-check", account),
-        "form": ConnectionCheckForm(account=account),
+        "form": blank,
         **extra,
+        # The blank check form is the same for everyone with this page's scope.
+        "blank_form_scope": context["scope"] if extra.get("form", blank) is blank else None,
     }
 
 
@@ -126,7 +132,7 @@ def connection_check(request: AppRequest, org_slug: str, account_id: int) -> Htt
         }
     if request.htmx:
         # Only the check panel is swapped: the SIP users table is not needed.
-        context = {**account_context(membership, account, "sip-users"), **check}
+        context = {**account_context(request, membership, account, "sip-users"), **check}
     else:
         context = sip_users_context(request, membership, account, **check)
     return render_page(request, SIP_USERS, "check-form", context)

@@ -1,0 +1,89 @@
+"""Table fragments, cached: a table rendered once for an account's setup version is served
+again without reading or rendering its rows.
+
+Correct whatever changes the data: the key holds the account's setup_version, which the
+database itself moves forward on every change to the account's SIP setup, in the change's
+transaction (sip/migrations/0011_setup_version_triggers.py), however the change is made. A page
+reads the version with its account, before its rows; so a fragment is never served for a
+version older than the data it shows, and a new version is a new key.
+
+What else a fragment depends on is in its key too: the table's state (search, sort, page and
+filter), the viewer's role (an admin's rows have controls support staff must not see), the
+time zone its times are shown in and the language. Nothing of one request is ever kept: the
+values that differ per request (PER_REQUEST: the CSRF token, a form's one-time key) are rendered
+as random stand-ins, and each response puts its own values in their place.
+
+Only GET and HEAD requests use the cache: a change answers with what it just wrote. Each
+process keeps its own fragments (settings.CACHES["fragments"], in memory); FRAGMENT_CACHE=false
+turns it off (the benchmark's cold pages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.utils import timezone
+from django.utils.translation import get_language
+
+if TYPE_CHECKING:
+    from accounts.models import ProviderAccount
+    from whippy.htmx import AppRequest
+
+ALIAS = "fragments"
+PER_REQUEST = ("csrf_token", "rotate_nonce")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an account's table fragments depend on beyond the table's own state."""
+
+    account_id: int
+    setup_version: int
+    organization: str  # its slug, in every link
+    role: str
+    time_zone: str
+    language: str
+
+    @classmethod
+    def of(cls, request: AppRequest, account: ProviderAccount) -> Scope | None:
+        """The scope of a request's tables, or None where nothing is cached."""
+        if not settings.FRAGMENT_CACHE or request.method not in ("GET", "HEAD"):
+            return None
+        return cls(
+            account.pk,
+            account.setup_version,
+            account.organization.slug,
+            request.membership.role,
+            timezone.get_current_timezone_name(),
+            get_language(),
+        )
+
+    def fragment(
+        self, name: str, render: Callable[[dict[str, str]], str], context: Any, *state: Any
+    ) -> str:
+        """The fragment called name, for this scope and state (the page's tab, a table's
+        search, sort and page), with this request's own values; render(stand_ins) makes it
+        when the cache does not have it."""
+        digest = hashlib.blake2b(repr((self, name, state)).encode(), digest_size=20)
+        return cached(f"fragment:{digest.hexdigest()}", render, context)
+
+
+def cached(key: str, render: Callable[[dict[str, str]], str], context: Any) -> str:
+    cache = caches[ALIAS]
+    entry = cache.get(key)
+    if entry is None:
+        stand_ins = {name: secrets.token_hex(16) for name in PER_REQUEST if name in context}
+        html = render(stand_ins)
+        entry = (html, {name: value for name, value in stand_ins.items() if value in html})
+        cache.set(key, entry)
+    html, stand_ins = entry
+    for name, stand_in in stand_ins.items():
+        html = html.replace(stand_in, str(context[name]))
+    return html
