@@ -1,0 +1,370 @@
+"""Cached fragments (whippy/fragments.py): a tab seen again for the same setup version costs no
+query for its rows and is the same page; a change of any origin (the app, the Django admin, a
+management command, an import, raw SQL) shows at the next request; nothing of one request or
+one role is ever served to another."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import zoneinfo
+from datetime import datetime
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Organization
+from accounts.models import ProviderAccount
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import SipDomain
+from tests.conftest import one_of_everything
+from tests.conftest import rotation
+from whippy.fragments import ALIAS
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+HEADER_TOKEN = re.compile(r'"x-csrftoken": "([^"]+)"')
+NONCE = re.compile(r'name="nonce" value="([0-9a-f]{32})"')
+
+
+def tab(account: ProviderAccount, name: str, list_id: int | None = None) -> str:
+    base = f"/o/{account.organization.slug}/accounts/{account.pk}"
+    return f"{base}/credential-lists/{list_id}/" if list_id else f"{base}/{name}/"
+
+
+TABS = {
+    "domains": lambda w, a: tab(a, "domains"),
+    "credential-lists": lambda w, a: tab(a, "credential-lists"),
+    "list page": lambda w, a: tab(a, "", w["list_id"]),
+    "attachments": lambda w, a: tab(a, "attachments"),
+    "sip-users": lambda w, a: tab(a, "sip-users"),
+}
+
+
+def get(client, url: str, **headers: str) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return response.content.decode(), len(captured.captured_queries)
+
+
+PROGRESS = re.compile(r"/progress/[0-9a-f]{32}/")
+
+
+def without_tokens(html: str) -> str:
+    """The page with its per-request values (CSRF token, one-time key) blanked."""
+    html = HEADER_TOKEN.sub('"x-csrftoken": ""', TOKEN.sub('value=""', html))
+    return PROGRESS.sub("/progress//", NONCE.sub('name="nonce" value=""', html))
+
+
+def cached_entries() -> list[str]:
+    """Every fragment the cache holds, as stored (locmem keeps them pickled)."""
+    stored = caches[ALIAS]._cache.values()
+    return [html for html, _stand_ins in map(pickle.loads, stored)]
+
+
+@pytest.mark.parametrize("name", sorted(TABS))
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["page", "htmx"])
+def test_a_tab_seen_again_reads_no_rows_and_is_the_same_page(
+    name, headers, admin_client, account, domain
+):
+    world = one_of_everything(account, domain)
+    url = TABS[name](world, account)
+    first, first_queries = get(admin_client, url, **headers)
+    again, again_queries = get(admin_client, url, **headers)
+    # Session, user, membership and account (and the list of a list page): nothing else.
+    assert again_queries == (5 if name == "list page" else 4) < first_queries
+    assert without_tokens(again) == without_tokens(first)
+    assert "desk" in again if name in ("list page", "sip-users") else True
+
+
+def change_with_sql(sql: str, *params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+RAW_CHANGES = {
+    "domain renamed": (
+        "domains",
+        "UPDATE sip_sipdomain SET name = 'Renamed by SQL' WHERE id = %s",
+        "domain_id",
+        "Renamed by SQL",
+    ),
+    "domain added": (
+        "domains",
+        "INSERT INTO sip_sipdomain (account_id, name, prefix, domain, created_at, sync_state,"
+        " sync_error, remote_sid, voice_url, voice_method, sip_registration, secure)"
+        " VALUES (%s, 'Added by SQL', 'by-sql', 'by-sql.sip.twilio.com', '2026-01-01', 'local',"
+        " '', '', '', 'POST', FALSE, FALSE)",
+        "account_id",
+        "by-sql.sip.twilio.com",
+    ),
+    "list renamed": (
+        "credential-lists",
+        "UPDATE sip_credentiallist SET name = 'Renamed by SQL' WHERE id = %s",
+        "list_id",
+        "Renamed by SQL",
+    ),
+    "credential renamed": (
+        "list page",
+        "UPDATE sip_credential SET username = 'renamed-by-sql' WHERE id = %s",
+        "credential_id",
+        "renamed-by-sql",
+    ),
+    "credential deleted": (
+        "sip-users",
+        "DELETE FROM sip_credential WHERE id = %s",
+        "credential_id",
+        "No SIP Users Found",
+    ),
+    "attachment deleted": (
+        "attachments",
+        "DELETE FROM sip_credentialattachment WHERE id = %s",
+        "attachment_id",
+        "No Credential Attachments Found",
+    ),
+    "account renamed": (
+        "domains",
+        "UPDATE accounts_provideraccount SET name = 'Renamed by SQL' WHERE id = %s",
+        "account_id",
+        "Renamed by SQL",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(RAW_CHANGES))
+def test_a_change_made_with_raw_sql_shows_at_the_next_request(
+    change, admin_client, account, domain
+):
+    name, sql, key, expected = RAW_CHANGES[change]
+    world = one_of_everything(account, domain)
+    url = TABS[name](world, account)
+    before, _ = get(admin_client, url)
+    assert expected not in before
+    get(admin_client, url)  # served from the cache
+    change_with_sql(sql, world[key])
+    after, queries = get(admin_client, url)
+    assert expected in after
+    assert queries > (5 if name == "list page" else 4)  # read again
+
+
+def test_every_table_and_the_account_move_the_version_on_every_kind_of_change(account, domain):
+    """The triggers themselves, table by table and event by event, with raw SQL."""
+    world = one_of_everything(account, domain)
+
+    def version() -> int:
+        return ProviderAccount.objects.values_list("setup_version", flat=True).get(pk=account.pk)
+
+    statements = [
+        ("UPDATE sip_sipdomain SET voice_url = 'https://a.example' WHERE id = %s", "domain_id"),
+        ("UPDATE sip_credentiallist SET sync_error = 'x' WHERE id = %s", "list_id"),
+        ("UPDATE sip_credential SET sync_error = 'x' WHERE id = %s", "credential_id"),
+        ("UPDATE sip_credentialattachment SET legacy = TRUE WHERE id = %s", "attachment_id"),
+        ("DELETE FROM sip_credentialattachment WHERE id = %s", "attachment_id"),
+        ("DELETE FROM sip_credential WHERE id = %s", "credential_id"),
+        ("DELETE FROM sip_credentiallist WHERE id = %s", "list_id"),
+        ("DELETE FROM sip_sipdomain WHERE id = %s", "domain_id"),
+        (
+            "UPDATE accounts_provideraccount SET twilio_account_sid = 'AC1' WHERE id = %s",
+            "account_id",
+        ),
+    ]
+    for sql, key in statements:
+        seen = version()
+        change_with_sql(sql, world[key])
+        assert version() > seen, sql
+    # Inserts, through the ORM this time (the same triggers).
+    seen = version()
+    CredentialList.objects.create(account=account, name="New")
+    assert version() > seen
+
+
+def test_the_version_never_goes_back(account):
+    """A save() of an account read before a change writes back the old version: the database
+    moves it past the newer one instead, so a version once seen never comes back."""
+    stale = ProviderAccount.objects.get(pk=account.pk)
+    CredentialList.objects.create(account=account, name="Moves it on")
+    current = ProviderAccount.objects.get(pk=account.pk).setup_version
+    assert current > stale.setup_version
+    stale.name = "Saved from an old read"
+    stale.save()
+    assert ProviderAccount.objects.get(pk=account.pk).setup_version > current
+
+
+def test_changes_through_the_app_the_admin_and_a_command_show_at_once(
+    admin_client, account, domain, superuser_client
+):
+    world = one_of_everything(account, domain)
+    lists_url = tab(account, "credential-lists")
+    get(admin_client, lists_url)
+    # The app: a rename through its form.
+    admin_client.post(f"{lists_url}{world['list_id']}/edit/", {"name": "Renamed here"})
+    assert "Renamed here" in get(admin_client, lists_url)[0]
+    # The Django admin.
+    superuser_client.post(
+        f"/django-admin/sip/credentiallist/{world['list_id']}/change/", {"name": "By the admin"}
+    )
+    assert "By the admin" in get(admin_client, lists_url)[0]
+    # A management command: loaddata writes rows with plain saves, past every service.
+    fixture = [
+        {
+            "model": "sip.credentiallist",
+            "pk": 9001,
+            "fields": {"account": account.pk, "name": "Loaded", "created_at": "2026-01-01T00:00Z"},
+        }
+    ]
+    path = _write_fixture(fixture)
+    call_command("loaddata", path, verbosity=0)
+    assert "Loaded" in get(admin_client, lists_url)[0]
+
+
+def _write_fixture(data: list) -> str:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(data, handle)
+    return handle.name
+
+
+@pytest.fixture
+def superuser_client(django_user_model):
+    from tests.conftest import logged_in
+
+    root = django_user_model.objects.create_superuser("root", password="Root-Pass-1234")
+    return logged_in(root)
+
+
+def test_nothing_of_one_request_is_kept_in_a_shared_fragment(
+    admin_client, account, domain, admin_user
+):
+    """The CSRF token and the rotation form's one-time key are the viewer's own on every
+    response; the cache holds neither, only stand-ins."""
+    from tests.conftest import logged_in
+
+    world = one_of_everything(account, domain)
+    url = tab(account, "", world["list_id"])
+    first, _ = get(admin_client, url)
+    other = logged_in(admin_user)  # another session of the same admin
+    second, queries = get(other, url)
+    assert queries == 5  # the table came from the cache
+    tokens = [set(TOKEN.findall(page)) for page in (first, second)]
+    nonces = [NONCE.findall(page) for page in (first, second)]
+    assert all(nonces) and nonces[0] != nonces[1]
+    assert tokens[0] and tokens[1] and not tokens[0] & tokens[1]
+    kept = "".join(cached_entries())
+    for value in (*tokens[0], *tokens[1], *nonces[0], *nonces[1]):
+        assert value not in kept
+    for cookie in (admin_client.cookies.get("csrftoken"), other.cookies.get("csrftoken")):
+        assert cookie is None or cookie.value not in kept
+    # Each page's forms carry that page's token: the one its session accepts.
+    assert set(TOKEN.findall(second)) <= tokens[1]
+
+
+def test_a_once_shown_password_is_never_kept(admin_client, account, domain):
+    world = one_of_everything(account, domain)
+    url = tab(account, "", world["list_id"])
+    get(admin_client, url)
+    password = "Brand-New-Pass-9876"
+    rotate = f"{url}credentials/{world['credential_id']}/password/"
+    response = admin_client.post(
+        rotate,
+        rotation(world["credential_id"], password_choice="type", password=password),
+        headers={"HX-Request": "true"},
+    )
+    assert password in response.content.decode()  # shown once, in the answer to the change
+    page, _ = get(admin_client, url)
+    assert password not in page
+    assert password not in "".join(cached_entries())
+
+
+def test_support_staff_never_get_an_admins_controls(admin_client, support_client, account, domain):
+    world = one_of_everything(account, domain)
+    for name in sorted(TABS):
+        url = TABS[name](world, account)
+        admin_page, _ = get(admin_client, url)
+        support_page, _ = get(support_client, url)
+        # The admin's page was cached first; support staff get their own.
+        panels = [page.split('id="tab-panel"')[1] for page in (admin_page, support_page)]
+        controls = ("Delete", "Rotate password", 'name="credentials"', "Rename", "Detach")
+        assert any(control in panels[0] for control in controls) or name == "sip-users", name
+        for control in controls:
+            assert control not in panels[1], (name, control)
+
+
+def test_times_follow_the_organization_time_zone_at_once(admin_client, account, domain):
+    one_of_everything(account, domain)
+    SipDomain.objects.filter(pk=domain.pk).update(
+        created_at=datetime(2026, 6, 1, 12, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    )
+    url = tab(account, "domains")
+    assert "Jun 1, 2026 12:00" in get(admin_client, url)[0]
+    Organization.objects.filter(pk=account.organization_id).update(time_zone="Asia/Tokyo")
+    assert "Jun 1, 2026 21:00" in get(admin_client, url)[0]
+
+
+def test_a_change_answers_with_what_it_wrote(admin_client, account, domain):
+    """A write's own answer (HTMX: the table out of band) is rendered fresh, never cached."""
+    world = one_of_everything(account, domain)
+    url = tab(account, "credential-lists")
+    get(admin_client, url)
+    response = admin_client.post(
+        f"{url}new/", {"name": "Brand new"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "Brand new" in response.content.decode()
+    assert CredentialList.objects.filter(account=account, name="Brand new").exists()
+    assert "Phones" in get(admin_client, url)[0] and world
+
+
+def test_the_cache_can_be_turned_off(admin_client, account, domain, settings):
+    settings.FRAGMENT_CACHE = False
+    one_of_everything(account, domain)
+    url = tab(account, "domains")
+    get(admin_client, url)
+    _, again = get(admin_client, url)
+    assert again > 4  # the rows are read every time (cached, the page would cost 4)
+    assert not caches[ALIAS]._cache
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_shows_at_the_next_request(admin_client, admin_request, account, fake_twilio):
+    from sip import services
+    from sip.twilio_api import Connection
+    from sip.twilio_api import Twilio
+    from tests.conftest import connect_directly
+    from tests.twilio.test_import import work
+
+    connected = connect_directly(account.pk, fake_twilio)
+    url = tab(connected, "domains")
+    assert "No SIP Domains Found" in get(admin_client, url)[0]
+    assert "No SIP Domains Found" in get(admin_client, url)[0]  # cached
+    api = Twilio(Connection(fake_twilio.account_sid, fake_twilio.key_sid, fake_twilio.key_secret))
+    api.create_domain("imported.sip.twilio.com", FriendlyName="Imported")
+    services.import_start(request=admin_request, account=connected)
+    work()
+    assert "imported.sip.twilio.com" in get(admin_client, url)[0]
+    assert Credential.objects.count() == CredentialAttachment.objects.count() == 0
+
+
+def test_the_scope_holds_the_language_role_time_zone_and_version(rf, admin_user, account):
+    from django.utils import timezone
+    from django.utils import translation
+
+    from accounts.models import Membership
+    from whippy.fragments import Scope
+
+    request = rf.get("/")
+    request.membership = Membership.objects.get(user=admin_user)
+    english = Scope.of(request, account)
+    with translation.override("de"):
+        assert Scope.of(request, account).language != english.language
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        assert Scope.of(request, account).time_zone == "Asia/Tokyo" != english.time_zone
+    account.setup_version += 1
+    assert Scope.of(request, account).setup_version == english.setup_version + 1
+    assert Scope.of(rf.post("/"), account) is None  # a change answers with what it wrote
