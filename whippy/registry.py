@@ -118,7 +118,12 @@ SIP_USERS = TableSpec(
         Column("created", "Created", "created_at"),
     ],
     search=["username"],
-    links={"list": RowLink("sip:credentiallist-detail", "{lists}{row.credential_list_id}/")},
+    links={
+        "list": RowLink("sip:credentiallist-detail", "{lists}{row.credential_list_id}/"),
+        "rotate": RowLink(
+            "sip:credential-rotate", "{lists}{row.credential_list_id}/credentials/{row.pk}/password/"
+        ),
+    },
 )
 
 ACTIVITY = TableSpec(

@@ -172,7 +172,7 @@ class Table:
         # rows (with their annotations and prefetches), instead of reading every row before it.
         start = (self.page.number - 1) * per_page
         keys = list(queryset.values_list("pk", flat=True)[start : start + per_page])
-        by_key = {row.pk: row for row in queryset.filter(pk__in=keys)} if keys else {}
+        by_key = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()} if keys else {}
         return [by_key[key] for key in keys if key in by_key]
 
     def url(self, **changes: Any) -> str:

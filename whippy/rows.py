@@ -1,0 +1,55 @@
+"""The rows of the app's big tables, rendered with Jinja2 (templates/rows/).
+
+Django's template engine costs about 150 µs a row in these tables (each variable is resolved
+through the context stack, each include renders a template): 50 rows were two thirds of a
+table page's time. Jinja2 compiles a template to Python once, and renders the same rows about
+ten times faster, with the same autoescaping (Django's safe strings, such as the `when`
+filter's, stay unescaped). Everything around the rows (head, pages, empty states) stays in the
+page's Django template; `{% rows "domains" %}` (accounts/templatetags/ui.py) renders a body.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jinja2
+from django.conf import settings
+from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.safestring import mark_safe
+
+# What a row template may use from the page's context; anything else is an error (StrictUndefined).
+CONTEXT = ("table", "can_edit", "account", "provider", "organization", "csrf_token", "check_url")
+
+
+def pluralize(count: int, suffix: str = "s") -> str:
+    return "" if count == 1 else suffix
+
+
+@cache
+def environment() -> jinja2.Environment:
+    from accounts.templatetags.ui import when
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates" / "rows"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=settings.DEBUG,
+    )
+    env.filters.update(when=when, pluralize=pluralize)
+    return env
+
+
+def render(name: str, context: Any) -> SafeString:
+    values = {key: context.get(key) for key in CONTEXT if key in context}
+    account, can_edit = values["account"], values.get("can_edit", False)
+    values["connected"] = connected = account.connected
+    # The Retry buttons' form: only on a connected account's rows, for admins.
+    values["reconcile_url"] = (
+        reverse("sip:reconcile", args=[values["organization"].slug, account.pk])
+        if connected and can_edit
+        else ""
+    )
+    html = environment().get_template(f"{name}.html").render(values)
+    return mark_safe(html)  # noqa: S308 (autoescaped by Jinja2)
