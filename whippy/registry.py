@@ -121,7 +121,8 @@ SIP_USERS = TableSpec(
     links={
         "list": RowLink("sip:credentiallist-detail", "{lists}{row.credential_list_id}/"),
         "rotate": RowLink(
-            "sip:credential-rotate", "{lists}{row.credential_list_id}/credentials/{row.pk}/password/"
+            "sip:credential-rotate",
+            "{lists}{row.credential_list_id}/credentials/{row.pk}/password/",
         ),
     },
 )
