@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -51,7 +52,7 @@ def account_context(
 def tab_table(
     request: AppRequest,
     spec: TableSpec,
-    rows: QuerySet,
+    rows: QuerySet | Callable[[], QuerySet],
     account: ProviderAccount,
     *,
     cached: bool = True,
