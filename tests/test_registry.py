@@ -66,6 +66,11 @@ def test_every_row_link_resolves_to_the_view_it_names(admin_client, world, domai
     admin_client.post(
         f"/o/acme/accounts/{world['account_id']}/domains/{domain.pk}/edit/", {"name": "Renamed"}
     )
+    # A second SIP user, whose id is not its list's: a link that swapped the two would show.
+    from sip.models import Credential
+
+    second = Credential.objects.create(credential_list_id=world["list_id"], username="desk-2")
+    assert second.pk != world["list_id"]
     checked = set()
     for name, spec in TABLES.items():
         response = admin_client.get(url_for(name, world))
@@ -78,9 +83,13 @@ def test_every_row_link_resolves_to_the_view_it_names(admin_client, world, domai
                 link = spec.links[key]
                 match = resolve(url)
                 assert match.view_name == link.url_name, (name, key, url)
-                # The link is this row's: the URL's last id is the row field the link uses.
-                field = re.search(r"\{row\.(\w+)\}", link.template).group(1)
-                assert list(match.kwargs.values())[-1] == getattr(row, field), (name, key)
+                # The link is this row's: the URL's last ids are the row fields the link uses,
+                # in order (a SIP user's rotate link: its list, then itself).
+                fields = re.findall(r"\{row\.(\w+)\}", link.template)
+                ids = list(match.kwargs.values())[-len(fields) :]
+                assert ids == [getattr(row, field) for field in fields], (name, key, url)
+                # And it leads to this row's page (ids in the wrong places would be a 404).
+                assert admin_client.get(url).status_code == 200, (name, key, url)
                 checked.add((name, key))
     assert checked == {(n, k) for n, s in TABLES.items() for k in s.links}
     assert len(checked) >= 12
