@@ -450,17 +450,11 @@ def main() -> None:
     all_scenarios = scenarios(ids)
     if os.environ.get("BENCH_ONLY"):
         only = re.compile(os.environ["BENCH_ONLY"])
+        always = ("Floor", "Django admin")  # what every page is compared with
         all_scenarios = [
-            s
-            for s in all_scenarios
-            if (
-                s.group in ("floor", "admin-domains", "admin-lists")
-                and s.label.startswith(("Floor", "Django"))
-            )
-            or only.search(s.name)
+            s for s in all_scenarios if s.label.startswith(always) or only.search(s.name)
         ]
-    warm = [s for s in all_scenarios if s.cache != "cold"]
-    measure(warm)
+    measure([s for s in all_scenarios if s.cache != "cold"])
     undo_writes(big.pk)  # the cold pages read the seeded data, as the warm ones did
     measure([s for s in all_scenarios if s.cache == "cold"], FRAGMENT_CACHE="false")
     from bench.seed import USERNAME

@@ -74,6 +74,12 @@ def logged_in(user) -> Client:
 
 
 @pytest.fixture
+def superuser(django_user_model):
+    """The Django admin's user (/django-admin/ is for superusers only)."""
+    return django_user_model.objects.create_superuser("root", "root@example.com", "x")
+
+
+@pytest.fixture
 def admin_client(admin_user) -> Client:
     return logged_in(admin_user)
 

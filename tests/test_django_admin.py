@@ -18,11 +18,6 @@ from sip.models import SipDomain
 
 
 @pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@example.com", "x")
-
-
-@pytest.fixture
 def staff(django_user_model, world):
     # Staff with every view permission, but not a superuser.
     from django.contrib.auth.models import Permission

@@ -1,5 +1,5 @@
-"""Table fragments, cached: a table rendered once for an account's setup version is served
-again without reading or rendering its rows.
+"""Page fragments, cached: an account page's header, tab strip and tables, rendered once for
+the account's setup version, are served again without reading or rendering anything.
 
 Correct whatever changes the data: the key holds the account's setup_version, which the
 database itself moves forward on every change to the account's SIP setup, in the change's
@@ -42,7 +42,8 @@ PER_REQUEST = ("csrf_token", "rotate_nonce")
 
 @dataclass(frozen=True)
 class Scope:
-    """What an account's table fragments depend on beyond the table's own state."""
+    """What an account page's fragments depend on beyond their own state (a table's search, sort
+    and page; the tab)."""
 
     account_id: int
     setup_version: int

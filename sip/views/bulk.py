@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.access import get_account
-from accounts.access import require_change
 from accounts.decorators import page_view
 from accounts.decorators import secret_form
 from accounts.models import Membership
@@ -29,6 +28,7 @@ from sip.forms import ImportConfirmForm
 from sip.models import CredentialList
 from sip.views.common import account_context
 from sip.views.common import get_list
+from sip.views.common import list_to_change
 from sip.views.credentials import LIST_PAGE
 from sip.views.credentials import list_page_context
 from whippy.htmx import AppRequest
@@ -51,9 +51,7 @@ def import_page(
 def credential_import(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id)
-    credential_list = get_list(account, list_id)
-    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    membership, credential_list = list_to_change(request, org_slug, account_id, list_id)
     if request.method == "POST" and "token" in request.POST:
         return import_apply(request, membership, credential_list)
     bound = request.method == "POST"
@@ -127,9 +125,7 @@ def password_download(credential_list: CredentialList, result: services.BulkResu
 def credential_rotate_many(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id)
-    credential_list = get_list(account, list_id)
-    require_change(request, membership)
+    membership, credential_list = list_to_change(request, org_slug, account_id, list_id)
     form = BulkRotateForm(form_data(request), credential_list=credential_list)
     refusal: list[str] = []
     if form.is_valid():  # a GET (an unbound form) shows the list's page

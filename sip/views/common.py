@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import get_account
+from accounts.access import require_change
 from accounts.decorators import page_view
 from accounts.models import Membership
 from accounts.models import ProviderAccount
@@ -78,6 +79,17 @@ def get_list(account: ProviderAccount, list_id: int) -> CredentialList:
     credential_list = get_object_or_404(CredentialList, pk=list_id, account=account)
     credential_list.account = account  # loaded already: the services read it, no query
     return credential_list
+
+
+def list_to_change(
+    request: AppRequest, org_slug: str, account_id: int, list_id: int
+) -> tuple[Membership, CredentialList]:
+    """A credential list to change, or to change something in: another account's is a 404
+    (for everyone, support staff included), then the role."""
+    membership, account = get_account(request, org_slug, account_id)
+    credential_list = get_list(account, list_id)
+    require_change(request, membership)
+    return membership, credential_list
 
 
 @page_view

@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 
 from accounts.access import get_account
-from accounts.access import require_change
 from accounts.decorators import form_view
 from accounts.decorators import page_view
 from accounts.models import Membership
@@ -24,7 +23,7 @@ from sip.models import CredentialList
 from sip.services import attached_domains
 from sip.tabs import tab_url
 from sip.views.common import account_context
-from sip.views.common import get_list
+from sip.views.common import list_to_change
 from sip.views.common import render_tab
 from sip.views.common import tab_table
 from whippy import registry
@@ -104,9 +103,8 @@ def credential_list_create(request: AppRequest, org_slug: str, account_id: int) 
 def credential_list_update(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id)
-    credential_list = get_list(account, list_id)
-    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    membership, credential_list = list_to_change(request, org_slug, account_id, list_id)
+    account = credential_list.account
     form = CredentialListForm(form_data(request), instance=credential_list)
     if form.is_valid():
         data = {"request": request, "credential_list": credential_list, **form.cleaned_data}
@@ -125,9 +123,8 @@ def credential_list_update(
 def credential_list_delete(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id)
-    credential_list = get_list(account, list_id)
-    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    membership, credential_list = list_to_change(request, org_slug, account_id, list_id)
+    account = credential_list.account
     domains = attached_domains(credential_list)
     refusal = None
     if request.method == "POST" and not domains:

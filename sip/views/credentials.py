@@ -35,6 +35,7 @@ from sip.models import password_version
 from sip.services import attached_domains
 from sip.views.common import account_context
 from sip.views.common import get_list
+from sip.views.common import list_to_change
 from sip.views.common import render_tab
 from whippy import registry
 from whippy.forms import refused
@@ -102,9 +103,7 @@ def credential_list_detail(
 def credential_create(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
-    membership, account = get_account(request, org_slug, account_id)
-    credential_list = get_list(account, list_id)
-    require_change(request, membership)  # after the lookup: a foreign id is a 404
+    membership, credential_list = list_to_change(request, org_slug, account_id, list_id)
     form = CredentialForm(form_data(request), instance=Credential(credential_list=credential_list))
     context = {"form": form, "slot": "create"}
     if form.is_valid():
