@@ -186,23 +186,23 @@ def test_support_tools_fixed_queries(admin_client, org, django_assert_num_querie
     assert check(small) == check(big)
 
 
-# Every page's SQL queries, pinned: (first view, the setup review computed; a later view, the
-# review from the cache; an HTMX table swap). Each includes the session, user and membership
-# lookups. A page missing here fails test_every_page_has_a_pinned_count.
-# (first view, nothing cached; the same page again; its table swap). Once a tab's fragments are
-# cached (whippy/fragments.py), a tab costs the session, the user, the membership and the
-# account (and a list page its list): the review, counts and rows are not read again.
+# Every page's SQL queries, pinned: (first view, nothing cached; the same page again; its
+# table swap). Each includes the session and the user; an account's page reads the user's
+# memberships and the account in one query (accounts.access.find_membership). Once a tab's
+# fragments are cached (whippy/fragments.py), a tab costs those three queries (and a list page its
+# list): the review, counts and rows are not read again. A page missing here fails
+# test_every_page_has_a_pinned_count.
 PINNED = {
     "accounts:account-list": (12, 9, 9),
     "org-activity": (7, 7, 7),
-    "sip:account-nav": (7, 4, 4),
-    "sip:activity-list": (9, 6, 6),  # not cached: the table is read every time
-    "sip:attachment-list": (13, 4, 4),
-    "sip:credentiallist-detail": (12, 5, 5),
-    "sip:credentiallist-list": (11, 4, 4),
-    "sip:domain-list": (10, 4, 4),
-    "sip:review": (7, 4, 4),
-    "sip:sip-user-list": (11, 4, 4),
+    "sip:account-nav": (6, 3, 3),
+    "sip:activity-list": (8, 5, 5),  # not cached: the table is read every time
+    "sip:attachment-list": (12, 3, 3),
+    "sip:credentiallist-detail": (11, 4, 4),
+    "sip:credentiallist-list": (10, 3, 3),
+    "sip:domain-list": (9, 3, 3),
+    "sip:review": (6, 3, 3),
+    "sip:sip-user-list": (10, 3, 3),
 }
 # The element each page's table swap targets, from the table registry.
 TABLE_OF = {name: spec.target for name, spec in TABLES.items()}
@@ -249,10 +249,10 @@ def test_connection_check_pinned_queries(world, admin_client):
         admin_client.post(
             url, {**data, "password": "Wrong-Pass-0000"}, headers={"HX-Request": "true"}
         )
-    # Without a password: session, user, membership, account, the typed domain, the user's
+    # Without a password: session, user, memberships with the account, the typed domain, the user's
     # credentials and the attachments. A password test adds the two row locks, the two
     # throttle counts, the lookup of the credential and its Activity record, each in a savepoint.
-    assert (len(plain.captured_queries), len(with_password.captured_queries)) == (7, 15)
+    assert (len(plain.captured_queries), len(with_password.captured_queries)) == (6, 14)
 
 
 def test_sync_states_of_a_connected_account_cost_no_query_per_row(admin_client, org, fake_twilio):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db import connection
 from django.db import transaction
 from django.db.models import Count
 from django.db.models import IntegerField
@@ -28,6 +30,25 @@ def count_of(model: type[Model], parent_field: str, counted: str = "pk") -> Coal
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """The model's columns, in its fields' order, for a hand-written SELECT (see instance())."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def instance(model: type[Model], values: Sequence[Any]) -> Model:
+    """A model instance from the values columns() selected, converted as the ORM converts them
+    (SQLite gives a date and time as text, for one)."""
+    converted = []
+    for field, value in zip(model._meta.concrete_fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        for convert in converters:
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, None, converted)
 
 
 def lock(model: type[Model], pk: int) -> bool:

@@ -38,10 +38,24 @@ if TYPE_CHECKING:
 
 ALIAS = "fragments"
 PER_REQUEST = ("csrf_token", "rotate_nonce")
+CACHED = ("GET", "HEAD")  # the methods whose answers use the cache
+
+
+class Keyed:
+    """Fragments keyed by the dataclass's own fields (its repr, with its class's name)."""
+
+    def fragment(
+        self, name: str, render: Callable[[dict[str, str]], str], context: Any, *state: Any
+    ) -> str:
+        """The fragment called name, for these fields and this state (the page's tab, a table's
+        search, sort and page), with this request's own values; render(stand_ins) makes it
+        when the cache does not have it."""
+        digest = hashlib.blake2b(repr((self, name, state)).encode(), digest_size=20)
+        return cached(f"fragment:{digest.hexdigest()}", render, context)
 
 
 @dataclass(frozen=True)
-class Scope:
+class Scope(Keyed):
     """What an account page's fragments depend on beyond their own state (a table's search, sort
     and page; the tab)."""
 
@@ -55,7 +69,7 @@ class Scope:
     @classmethod
     def of(cls, request: AppRequest, account: ProviderAccount) -> Scope | None:
         """The scope of a request's tables, or None where nothing is cached."""
-        if not settings.FRAGMENT_CACHE or request.method not in ("GET", "HEAD"):
+        if not settings.FRAGMENT_CACHE or request.method not in CACHED:
             return None
         return cls(
             account.pk,
@@ -66,14 +80,29 @@ class Scope:
             get_language(),
         )
 
-    def fragment(
-        self, name: str, render: Callable[[dict[str, str]], str], context: Any, *state: Any
-    ) -> str:
-        """The fragment called name, for this scope and state (the page's tab, a table's
-        search, sort and page), with this request's own values; render(stand_ins) makes it
-        when the cache does not have it."""
-        digest = hashlib.blake2b(repr((self, name, state)).encode(), digest_size=20)
-        return cached(f"fragment:{digest.hexdigest()}", render, context)
+
+@dataclass(frozen=True)
+class Frame(Keyed):
+    """What the page's frame (the top bar and the sidebar) shows, on every page of an
+    organization: the person, all of their memberships (the organization switcher) and the
+    current one. The page has read all of it already (accounts.access.find_membership): a new
+    membership, a new role or a renamed organization is a new key."""
+
+    user: tuple[int, str]  # id and username
+    memberships: tuple[tuple[int, str, str, str], ...]  # id, organization slug and name, role
+    current: int
+    language: str
+
+    @classmethod
+    def of(cls, request: AppRequest) -> Frame | None:
+        membership = getattr(request, "membership", None)
+        if membership is None or not settings.FRAGMENT_CACHE or request.method not in CACHED:
+            return None
+        memberships = tuple(
+            (m.pk, m.organization.slug, m.organization.name, m.role) for m in request.memberships
+        )
+        user = (request.user.pk, request.user.get_username())
+        return cls(user, memberships, membership.pk, get_language())
 
 
 def cached(key: str, render: Callable[[dict[str, str]], str], context: Any) -> str:

@@ -71,6 +71,30 @@ def test_account_carries_its_organization(admin_user, account):
     assert found.organization is membership.organization
 
 
+def test_one_query_finds_the_membership_and_the_account(
+    admin_user, account, other_org, django_assert_num_queries
+):
+    """The account comes with the user's memberships; one of the same id in another of the
+    user's organizations is not it."""
+    from accounts.models import ProviderAccount
+
+    Membership.objects.create(user=admin_user, organization=other_org, role=Role.ADMIN)
+    ProviderAccount.objects.create(organization=other_org, name="Theirs", provider="telnyx")
+    request = request_for(admin_user)
+    with django_assert_num_queries(1):
+        membership, found = get_account(request, "acme", account.pk)
+    assert (found.pk, found.name) == (account.pk, "Twilio main")
+    assert found.organization is membership.organization
+    assert [m.organization.slug for m in request.memberships] == ["acme", "globex"]
+    with pytest.raises(Http404):
+        get_account(request_for(admin_user), "globex", account.pk)
+
+
+@pytest.mark.parametrize("account_id", [0, 2**63 - 1, 2**63, 10**20])
+def test_an_account_id_no_database_holds_is_404(admin_client, account_id):
+    assert admin_client.get(f"/o/acme/accounts/{account_id}/domains/").status_code == 404
+
+
 def test_the_rate_of_changes_is_checked_for_a_post_only(admin_user, org, settings):
     settings.WRITES_PER_MINUTE = 2
     membership = Membership.objects.get(user=admin_user)
