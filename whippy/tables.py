@@ -21,6 +21,7 @@ from django.core.paginator import Page
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models import QuerySet
+from django.db.models.sql.where import WhereNode
 from django.http import HttpRequest
 
 from whippy.fragments import Scope
@@ -170,9 +171,16 @@ class Table:
     def page_rows(self, queryset: QuerySet, per_page: int) -> list:
         # Two steps, so a deep page walks an index for its keys and then reads only its own
         # rows (with their annotations and prefetches), instead of reading every row before it.
+        # The second step reads by key alone: the keys are the first step's, its conditions
+        # need not hold twice, and SQLite, given both, walked an account's 1,000 domains for
+        # 50 attachments (9 ms) instead of reading them by key.
         start = (self.page.number - 1) * per_page
         keys = list(queryset.values_list("pk", flat=True)[start : start + per_page])
-        by_key = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()} if keys else {}
+        if not keys:
+            return []
+        by_key = queryset.order_by()
+        by_key.query.where = WhereNode()
+        by_key = {row.pk: row for row in by_key.filter(pk__in=keys)}
         return [by_key[key] for key in keys if key in by_key]
 
     def url(self, **changes: Any) -> str:
