@@ -21,6 +21,7 @@ from accounts.models import Organization
 from accounts.models import ProviderAccount
 from whippy.db import columns
 from whippy.db import instance
+from whippy.db import storable
 from whippy.htmx import AppRequest
 
 
@@ -69,8 +70,8 @@ def _memberships(user_id: int, account_id: int | None) -> list[Membership]:
     SQL of its own: the ORM spent 1.7 ms of a 7 ms page building and compiling this query
     (0.1 ms to run it). The columns are the models' own (whippy.db.columns).
     """
-    if account_id is not None and not 0 < account_id < 2**63:
-        account_id = None  # no table holds that id (and the database could not compare it)
+    if account_id is not None and not storable(account_id):
+        account_id = None  # no account has it: none is found
     sizes = [len(model._meta.concrete_fields) for model in (Membership, Organization)]
     with connection.cursor() as cursor:
         cursor.execute(_memberships_sql(), [account_id, user_id])

@@ -32,6 +32,12 @@ def count_of(model: type[Model], parent_field: str, counted: str = "pk") -> Coal
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
+def storable(key: int) -> bool:
+    """Whether a table could hold this key: one that could not is in no table, and the
+    database could not even compare it (SQLite and PostgreSQL stop at 2**63 - 1)."""
+    return 0 < key < 2**63
+
+
 def columns(model: type[Model], alias: str) -> str:
     """The model's columns, in its fields' order, for a hand-written SELECT (see instance())."""
     quote = connection.ops.quote_name
@@ -49,6 +55,25 @@ def instance(model: type[Model], values: Sequence[Any]) -> Model:
             value = convert(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, None, converted)
+
+
+def get_row(model: type[Model], pk: int, **equal: int) -> Model | None:
+    """The row of this key whose fields equal these (say account=3), or None: what
+    Model.objects.filter(pk=pk, **equal).first() gives, for a page that runs it every time
+    (the ORM spends half a millisecond building it; the database a twentieth)."""
+    if not storable(pk):
+        return None
+    quote = connection.ops.quote_name
+    fields = [model._meta.pk, *map(model._meta.get_field, equal)]
+    conditions = " AND ".join(f"t.{quote(field.column)} = %s" for field in fields)
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns(model, 't')} FROM {table} t WHERE {conditions}",  # noqa: S608
+            [pk, *equal.values()],
+        )
+        row = cursor.fetchone()
+    return None if row is None else instance(model, row)
 
 
 def lock(model: type[Model], pk: int) -> bool:

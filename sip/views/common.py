@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.functional import SimpleLazyObject
@@ -22,6 +22,7 @@ from sip.review import cached_review
 from sip.tabs import KEYS
 from sip.tabs import TabStrip
 from sip.tabs import tab_url
+from whippy.db import get_row
 from whippy.fragments import Scope
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
@@ -76,7 +77,9 @@ def render_tab(request: AppRequest, template: str, context: dict[str, Any]) -> H
 
 def get_list(account: ProviderAccount, list_id: int) -> CredentialList:
     """One of the account's credential lists (another account's is a 404), its account set."""
-    credential_list = get_object_or_404(CredentialList, pk=list_id, account=account)
+    credential_list = get_row(CredentialList, list_id, account=account.pk)
+    if credential_list is None:
+        raise Http404("No such credential list.")
     credential_list.account = account  # loaded already: the services read it, no query
     return credential_list
 

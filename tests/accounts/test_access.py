@@ -90,9 +90,24 @@ def test_one_query_finds_the_membership_and_the_account(
         get_account(request_for(admin_user), "globex", account.pk)
 
 
-@pytest.mark.parametrize("account_id", [0, 2**63 - 1, 2**63, 10**20])
-def test_an_account_id_no_database_holds_is_404(admin_client, account_id):
-    assert admin_client.get(f"/o/acme/accounts/{account_id}/domains/").status_code == 404
+@pytest.mark.parametrize("key", [0, 2**63 - 1, 2**63, 10**20])
+def test_an_id_no_database_holds_is_404(admin_client, account, key):
+    assert admin_client.get(f"/o/acme/accounts/{key}/domains/").status_code == 404
+    lists = f"/o/acme/accounts/{account.pk}/credential-lists"
+    assert admin_client.get(f"{lists}/{key}/").status_code == 404
+
+
+def test_a_list_is_found_in_its_own_account_only(admin_client, org, account):
+    from accounts.models import ProviderAccount
+    from sip.models import CredentialList
+
+    other = ProviderAccount.objects.create(organization=org, name="Other", provider="telnyx")
+    theirs = CredentialList.objects.create(account=other, name="Theirs")
+    ours = CredentialList.objects.create(account=account, name="Ours")
+    lists = f"/o/acme/accounts/{account.pk}/credential-lists"
+    assert admin_client.get(f"{lists}/{theirs.pk}/").status_code == 404
+    page = admin_client.get(f"{lists}/{ours.pk}/")
+    assert page.status_code == 200 and "<h2>Credential list “Ours”</h2>" in page.content.decode()
 
 
 def test_the_rate_of_changes_is_checked_for_a_post_only(admin_user, org, settings):
