@@ -15,6 +15,7 @@ from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import two_factor
 from accounts.limits import check_write_rate
 from accounts.models import Membership
 from accounts.models import Organization
@@ -45,6 +46,8 @@ def find_membership(
         raise Http404("No such organization.")
     request.membership = membership
     request.memberships = memberships
+    if membership.needs_two_factor and not two_factor.verified(request):
+        raise two_factor.TwoFactorNeeded  # required since this session signed in
     timezone.activate(zoneinfo.ZoneInfo(membership.organization.time_zone))
     return membership
 

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Organizations and provider accounts"
+
+    def ready(self) -> None:
+        from accounts import two_factor
+
+        two_factor.connect_axes()  # the sign-in history records lockouts

@@ -9,7 +9,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.transaction import atomic
 from django.http import HttpRequest
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
@@ -60,3 +63,40 @@ def secret_form(
         return never_cache(sensitive_post_parameters(*fields)(form_view(view)))
 
     return decorate
+
+
+def recent_auth(
+    view: Callable[..., HttpResponse] | None = None, *, methods: tuple[str, ...] = ("GET", "POST")
+):
+    """For the most sensitive actions: the person must have given their password (and code)
+    within settings.REAUTH_SECONDS. When not, a plain request goes to the prompt and back to
+    the page; an HTMX one gets the prompt in the page's re-authentication slot, and the page
+    sends its request again after it (static/js/app.js), with what was typed still there."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            from accounts import two_factor
+
+            if request.method not in methods or two_factor.recent(request):
+                return view(request, *args, **kwargs)
+            if request.htmx:
+                return reauth_prompt(request)
+            back = request.get_full_path()
+            return redirect(f"{reverse('reauth')}?{urlencode({'next': back})}")
+
+        return wrapper
+
+    return decorate if view is None else decorate(view)
+
+
+def reauth_prompt(request: HttpRequest, form=None) -> HttpResponse:
+    """The prompt, for the page's #reauth slot (an HTMX answer)."""
+    from accounts import two_factor
+    from accounts.forms import ReauthForm
+
+    context = {"form": form or ReauthForm(), "enrolled": two_factor.is_enrolled(request.user)}
+    response = render(request, "accounts/_reauth.html", context)
+    response["HX-Retarget"] = "#reauth"
+    response["HX-Reswap"] = "innerHTML"
+    return response

@@ -20,10 +20,24 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+class TwoFactorRule(models.TextChoices):
+    """Who in an organization must sign in with a second factor."""
+
+    OPTIONAL = "optional", "Nobody (each person may)"
+    ADMINS = "admins", "Admins"
+    EVERYONE = "everyone", "Everyone, support staff too"
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", choices=time_zone_choices)
+    two_factor = models.CharField(
+        "Two-factor authentication required of",
+        max_length=16,
+        choices=TwoFactorRule.choices,
+        default=TwoFactorRule.OPTIONAL,
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -64,6 +78,12 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Whether the organization requires a second factor of this member."""
+        rule = self.organization.two_factor
+        return rule == TwoFactorRule.EVERYONE or (rule == TwoFactorRule.ADMINS and self.is_admin)
 
 
 class ObjectType(models.TextChoices):
@@ -251,3 +271,42 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class SignInEvent(models.Model):
+    """The sign-in history: who signed in, failed, was locked out, added or removed a second
+    factor, when, from which address and browser. Never a password or a code."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        FAILED = "failed", "Wrong username or password"
+        LOCKED_OUT = "locked_out", "Locked out after repeated failures"
+        CODE_ACCEPTED = "code_accepted", "Two-factor code accepted"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        CODE_REFUSED = "code_refused", "Wrong two-factor code"
+        ENROLLED = "enrolled", "Two-factor authentication turned on"
+        REMOVED = "removed", "Two-factor authentication turned off"
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "New recovery codes made"
+        SIGNED_OUT = "signed_out", "Signed out"
+        REAUTHENTICATED = "reauthenticated", "Password given again for a sensitive action"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sign_in_events",
+    )
+    username = models.CharField(max_length=150)  # as typed, for a failure
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="sign_in_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"

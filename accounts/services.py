@@ -105,3 +105,13 @@ def account_delete(*, request: AppRequest, account: ProviderAccount) -> Provider
     record(request, Action.DELETED, account, f"Deleted account “{account.name}”.", changes)
     account.delete()
     return account
+
+
+def organization_two_factor(
+    *, request: AppRequest, organization: Organization, rule: str
+) -> Organization:
+    """Who in the organization must sign in with a second factor. The admin who sets a rule
+    that applies to them has theirs already (the form checks it)."""
+    organization.two_factor = rule
+    organization.save(update_fields=["two_factor"])
+    return organization

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Exists
+from django.db.models import OuterRef
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -10,19 +12,24 @@ from django.shortcuts import redirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
+from accounts import two_factor
 from accounts.access import get_membership
 from accounts.access import require_change
 from accounts.activity import of_type
 from accounts.decorators import form_view
 from accounts.decorators import login_required
 from accounts.decorators import page_view
+from accounts.decorators import recent_auth
+from accounts.forms import OrganizationTwoFactorForm
 from accounts.forms import ProviderAccountForm
 from accounts.forms import ProviderAccountRenameForm
 from accounts.models import Activity
 from accounts.models import Membership
 from accounts.models import ProviderAccount
+from accounts.models import SignInEvent
 from accounts.services import joined_counts
 from sip.models import CredentialList
 from sip.models import SipDomain
@@ -145,6 +152,7 @@ def account_update(request: AppRequest, org_slug: str, account_id: int) -> HttpR
 
 
 @form_view
+@recent_auth
 def account_delete(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account_to_change(request, org_slug, account_id)
     contents = account.contents()
@@ -230,3 +238,38 @@ def activity_list(request: AppRequest, org_slug: str) -> HttpResponse:
     }
     partial = table_partial(request, registry.ORG_ACTIVITY.target, "main-content")
     return render_page(request, ACTIVITY, partial, context)
+
+
+MEMBERS_HISTORY = 100  # the latest sign-in events of the members an admin sees
+
+
+@form_view
+def organization_security(request: AppRequest, org_slug: str) -> HttpResponse:
+    """Who must sign in with a second factor, and the members' sign-in history: admins only."""
+    membership = get_membership(request, org_slug, admin=True)
+    organization = membership.organization
+    enrolled = two_factor.is_enrolled(request.user)
+    form = OrganizationTwoFactorForm(
+        form_data(request), instance=organization, membership=membership, enrolled=enrolled
+    )
+    if form.is_valid():
+        rule = form.cleaned_data["two_factor"]
+        services.organization_two_factor(request=request, organization=organization, rule=rule)
+        messages.success(
+            request, f"Two-factor authentication: {organization.get_two_factor_display()}."
+        )
+        return redirect("org-security", org_slug=organization.slug)
+    members = Membership.objects.filter(organization=organization).select_related("user")
+    members = members.annotate(
+        enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True))
+    ).order_by("user__username")
+    events = SignInEvent.objects.filter(user__memberships__organization=organization)
+    context = {
+        "membership": membership,
+        "organization": organization,
+        "form": form,
+        "members": members,
+        "events": events.order_by("-created_at")[:MEMBERS_HISTORY],
+        "section": "security",
+    }
+    return render_page(request, "accounts/organization_security.html", "main-content", context)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership
 from accounts.models import Organization
@@ -68,15 +71,39 @@ def outsider(django_user_model, other_org):
 
 
 def logged_in(user) -> Client:
+    """A client signed in as the user: with the second factor given, if they have one."""
+    from accounts import two_factor
+
     client = Client()
     client.force_login(user)
+    if two_factor.is_enrolled(user):
+        session = client.session
+        session[two_factor.STATE] = two_factor.VERIFIED
+        session[two_factor.AUTHENTICATED_AT] = int(time.time())  # as the code step does
+        session.save()
     return client
+
+
+def enrol(user) -> TOTPDevice:
+    """An authenticator app for the user, whose codes a test computes (totp_code)."""
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_code(device: TOTPDevice, steps: int = 0) -> str:
+    """The code the person's app shows now (or steps of 30 seconds later)."""
+    from binascii import unhexlify
+
+    from django_otp.oath import totp
+
+    return f"{totp(unhexlify(device.key), t0=-30 * steps):06d}"
 
 
 @pytest.fixture
 def superuser(django_user_model):
-    """The Django admin's user (/django-admin/ is for superusers only)."""
-    return django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    """The Django admin's user (/django-admin/ is for superusers only, with a second factor)."""
+    user = django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    enrol(user)
+    return user
 
 
 @pytest.fixture

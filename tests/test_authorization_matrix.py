@@ -22,6 +22,7 @@ from accounts.models import ProviderAccount
 from accounts.models import Role
 from sip.models import SipDomain
 from tests.conftest import HTMX
+from tests.conftest import logged_in
 from tests.conftest import one_of_everything
 
 READ = "read"  # any member may GET; nothing to POST
@@ -37,6 +38,7 @@ EXPECTATIONS = {
     "accounts:account-update": WRITE,
     "accounts:account-delete": WRITE,
     "org-activity": READ,
+    "org-security": WRITE,
     "sip:account-detail": REDIRECT,
     "sip:account-nav": READ,
     "sip:connection": WRITE,
@@ -70,6 +72,16 @@ EXPECTATIONS = {
 GET_ONLY = (READ, REDIRECT, POLL, EXPORT)
 # Outside an organization; each has its own test below.
 OTHERS = {"home", "login", "logout", "session-status"}
+# A person's own sign-in security: any signed-in person, their own only (tests/accounts/
+# test_two_factor.py); anonymous, the login page.
+PERSONAL = {
+    "reauth",
+    "security",
+    "two-factor-verify",
+    "two-factor-setup",
+    "two-factor-remove",
+    "recovery-codes-renew",
+}
 
 
 def url_names(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
@@ -91,7 +103,7 @@ def url_names(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[
 
 def test_every_url_has_an_expectation():
     found = {name for name, _route in url_names()}
-    assert found == set(EXPECTATIONS) | OTHERS
+    assert found == set(EXPECTATIONS) | OTHERS | PERSONAL
 
 
 def every_page(ids: dict) -> list[str]:
@@ -111,19 +123,18 @@ def url_for(name: str, world: dict) -> str:
 
 
 def state() -> dict[str, list[dict]]:
-    """Every row of the project's own tables (and sessions aside), to prove nothing changed."""
+    """Every row of the project's own tables (and sessions aside), to prove nothing changed.
+    The sign-in history is left out: it records each test client's own sign-in."""
     return {
         model._meta.label: list(model.objects.order_by("pk").values())
         for app in ("accounts", "sip")
         for model in apps.get_app_config(app).get_models()
+        if model._meta.label != "accounts.SignInEvent"
     }
 
 
 def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+    return Client() if user is None else logged_in(user)
 
 
 HEADERS = pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
@@ -319,3 +330,20 @@ def test_foreign_ids_through_own_urls_are_404_for_everyone(
     assert state() == before
     if params and not (where == "sibling account" and params == ["account_id"]):
         assert tried
+
+
+@pytest.mark.parametrize("name", sorted(PERSONAL))
+@HEADERS
+def test_personal_pages_send_anonymous_to_login(name, headers):
+    response = Client().get(reverse(name), headers=headers)
+    if headers:
+        assert response["HX-Redirect"].startswith("/login/?next=")
+    else:
+        assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+
+
+@pytest.mark.parametrize("name", sorted(PERSONAL))
+def test_personal_pages_refuse_a_post_without_csrf(name, admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    assert client.post(reverse(name), {"code": "123456"}).status_code == 403

@@ -15,6 +15,7 @@ from accounts.models import ProviderAccount
 from sip.models import Credential
 from sip.models import CredentialList
 from sip.models import SipDomain
+from tests.conftest import logged_in
 
 
 @pytest.fixture
@@ -50,9 +51,7 @@ def admin_urls(world) -> list[str]:
 
 
 def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return logged_in(user)  # the superuser with their second factor given
 
 
 def test_staff_without_superuser_gets_no_admin_page(staff, world):

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "accounts",
@@ -84,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -219,6 +223,16 @@ AXES_CLIENT_IP_CALLABLE = "accounts.login_throttling.client_ip"
 AXES_CLIENT_STR_CALLABLE = "accounts.login_throttling.client_str"
 # Passwords are always masked; the username and address stay readable in the lockout log.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
+
+# Two-factor authentication (accounts/two_factor.py, django-otp): the name authenticator apps
+# show, and the wait after each wrong code (1, 2, 4 ... seconds, per device).
+OTP_TOTP_ISSUER = "Whippy"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+RECOVERY_CODES = 10
+# How long a password (and code) given counts as recent: revealing or rotating SIP passwords,
+# deleting a list or an account and changing a provider's API key ask again after it.
+REAUTH_SECONDS = envint("REAUTH_MINUTES", 15) * 60
 
 # Fair use (accounts/limits.py): per organization, and changes per person per minute.
 MAX_ACCOUNTS_PER_ORGANIZATION = envint("MAX_ACCOUNTS_PER_ORGANIZATION", 20)

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from accounts.access import get_account
 from accounts.decorators import page_view
+from accounts.decorators import recent_auth
 from accounts.decorators import secret_form
 from accounts.models import Membership
 from sip import bulk
@@ -48,6 +49,7 @@ def import_page(
 
 
 @secret_form("token")
+@recent_auth
 def credential_import(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
@@ -122,6 +124,7 @@ def password_download(credential_list: CredentialList, result: services.BulkResu
 
 
 @secret_form("token")
+@recent_auth
 def credential_rotate_many(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.access import get_account
 from accounts.decorators import form_view
+from accounts.decorators import recent_auth
 from accounts.models import Membership
 from accounts.models import ProviderAccount
 from sip import services
@@ -31,6 +32,7 @@ def connection_url(account: ProviderAccount) -> str:
 
 
 @form_view
+@recent_auth(methods=("POST",))
 def connection(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id, admin=True)
     if request.method == "POST" and "test" in request.POST:
@@ -69,6 +71,7 @@ def phase_step(run: ImportRun | None) -> int:
 
 
 @form_view
+@recent_auth
 def connection_delete(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     """Disconnects (GET: the page, where the button is)."""
     membership, account = get_account(request, org_slug, account_id, admin=True)

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from accounts.access import get_account
 from accounts.decorators import form_view
 from accounts.decorators import page_view
+from accounts.decorators import recent_auth
 from accounts.models import Membership
 from accounts.models import ProviderAccount
 from sip import services
@@ -120,6 +121,7 @@ def credential_list_update(
 
 
 @form_view
+@recent_auth
 def credential_list_delete(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:

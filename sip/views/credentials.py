@@ -21,6 +21,7 @@ from accounts.activity import Action
 from accounts.activity import ObjectType
 from accounts.decorators import form_view
 from accounts.decorators import page_view
+from accounts.decorators import recent_auth
 from accounts.decorators import secret_form
 from accounts.models import Activity
 from accounts.models import Membership
@@ -100,6 +101,7 @@ def credential_list_detail(
 
 
 @password_form
+@recent_auth
 def credential_create(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
@@ -123,6 +125,7 @@ def credential_create(
 
 
 @password_form
+@recent_auth
 def credential_rotate(
     request: AppRequest, org_slug: str, account_id: int, list_id: int, credential_id: int
 ) -> HttpResponse:

@@ -263,4 +263,29 @@
       placeFocus(target, trigger, true);
     }
   });
+
+  // Asking again before a sensitive action (accounts.decorators.recent_auth): the prompt comes
+  // into #reauth instead of the answer; once it is answered ("reauthenticated"), the request
+  // that asked is sent again from its own element, with what was typed there.
+  var waiting = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt instanceof Element && !elt.closest("#reauth")) {
+      waiting = { elt: elt, verb: event.detail.requestConfig.verb, path: event.detail.requestConfig.path };
+    }
+  });
+  document.addEventListener("reauthenticated", function () {
+    var again = waiting;
+    waiting = null;
+    if (again && document.body.contains(again.elt)) {
+      htmx.ajax(again.verb, again.path, { source: again.elt });
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var cancel = event.target instanceof Element && event.target.closest("[data-reauth-cancel]");
+    if (!cancel) return;
+    var slot = document.getElementById("reauth");
+    if (slot) slot.innerHTML = "";
+    waiting = null;
+  });
 })();

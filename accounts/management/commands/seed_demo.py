@@ -3,7 +3,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from accounts.models import Membership
 from accounts.models import Organization
 from accounts.models import ProviderAccount
@@ -19,7 +22,9 @@ from sip.models import SipDomain
 DEMO_USERS = [
     ("admin", "admin-demo-pass", Role.ADMIN),
     ("support", "support-demo-pass", Role.SUPPORT),
+    ("secure", "secure-demo-pass", Role.ADMIN),  # signs in with a second factor
 ]
+TWO_FACTOR_USER = "secure"
 DEMO_LISTS = [
     ("Head office phones", ["desk-101", "desk-102", "reception"]),
     ("Warehouse handsets", ["wh-1", "wh-2"]),
@@ -84,6 +89,23 @@ class Command(BaseCommand):
             domain=hq, credential_list=phones, purpose=Purpose.CALLS
         )
 
+        device, codes = self.second_factor(User.objects.get(username=TWO_FACTOR_USER))
+
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /login/ with:"))
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:8} username: {username:8} password: {password}")
+        self.stdout.write(
+            f"  {TWO_FACTOR_USER} also asks for a two-factor code: add this key to an "
+            f"authenticator app: {two_factor.key_for_people(device.key)}\n"
+            f"  (or use a recovery code, each once: {', '.join(codes)})"
+        )
+
+    @staticmethod
+    def second_factor(user) -> tuple[TOTPDevice, list[str]]:
+        """The demo's authenticator app and recovery codes (made once, printed every time)."""
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app")
+            two_factor.new_recovery_codes(user)
+        tokens = StaticToken.objects.filter(device__user=user).order_by("pk")
+        return device, list(tokens.values_list("token", flat=True))
