@@ -310,3 +310,21 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}: {self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UserSession(models.Model):
+    """One of a person's signed-in sessions, for their list of them and "sign out everywhere
+    else": the Django session it is (kept up to date when its key changes), and where from."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="app_sessions"
+    )
+    sid = models.CharField(max_length=32, unique=True)  # in the session's own data
+    session_key = models.CharField(max_length=40, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"

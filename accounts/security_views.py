@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -15,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_htmx.http import trigger_client_event
 
+from accounts import sessions
 from accounts import two_factor
 from accounts.decorators import form_view
 from accounts.decorators import page_view
@@ -51,6 +53,10 @@ def security(request: AppRequest) -> HttpResponse:
         "required": two_factor.required(user),
         "recovery_left": recovery.token_set.count() if recovery else 0,
         "events": SignInEvent.objects.filter(user=user).order_by("-created_at")[:HISTORY],
+        "sessions": sessions.active(user),
+        "this_session": request.session.get(sessions.SID),
+        "idle_minutes": settings.SESSION_IDLE_SECONDS // 60,
+        "absolute_hours": settings.SESSION_COOKIE_AGE // 3600,
         "section": "security",
     }
     return render(request, "accounts/security.html", context)
@@ -161,3 +167,12 @@ def reauth(request: AppRequest) -> HttpResponse:
     context = {"form": form, "next": next_page(request)}
     context["enrolled"] = two_factor.is_enrolled(request.user)
     return render(request, "accounts/reauth.html", context)
+
+
+@form_view
+def sign_out_others(request: AppRequest) -> HttpResponse:
+    """Signs out every other session of the person (a lost laptop, a shared computer)."""
+    if request.method == "POST":
+        count = sessions.sign_out_others(request)
+        messages.success(request, f"Signed out {count} other session{'s' * (count != 1)}.")
+    return redirect("security")

@@ -178,7 +178,10 @@ def check_code(request: HttpRequest, user: AbstractBaseUser, code: str) -> str |
 
 
 def mark_verified(request: HttpRequest) -> None:
+    from accounts import sessions
+
     request.session.cycle_key()  # a new session key for the session that gave the code
+    sessions.key_changed(request)
     request.session[STATE] = VERIFIED
     request.session.pop(PENDING_KEY, None)
     mark_recent(request)

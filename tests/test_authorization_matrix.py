@@ -77,6 +77,7 @@ OTHERS = {"home", "login", "logout", "session-status"}
 PERSONAL = {
     "reauth",
     "security",
+    "sign-out-others",
     "two-factor-verify",
     "two-factor-setup",
     "two-factor-remove",

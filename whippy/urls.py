@@ -22,6 +22,11 @@ urlpatterns = [
     path("login/code/", security_views.two_factor_verify, name="two-factor-verify"),
     path("login/again/", security_views.reauth, name="reauth"),
     path("security/", security_views.security, name="security"),
+    path(
+        "security/sessions/sign-out-others/",
+        security_views.sign_out_others,
+        name="sign-out-others",
+    ),
     path("security/two-factor/", security_views.two_factor_setup, name="two-factor-setup"),
     path(
         "security/two-factor/remove/",
