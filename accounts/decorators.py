@@ -80,14 +80,19 @@ def recent_auth(
 
             if request.method not in methods or two_factor.recent(request):
                 return view(request, *args, **kwargs)
-            if request.htmx:
-                return reauth_prompt(request)
-            back = request.get_full_path()
-            return redirect(f"{reverse('reauth')}?{urlencode({'next': back})}")
+            return ask_again(request)
 
         return wrapper
 
     return decorate if view is None else decorate(view)
+
+
+def ask_again(request: HttpRequest) -> HttpResponse:
+    """The prompt (HTMX), or the page that asks and comes back here."""
+    if request.htmx:
+        return reauth_prompt(request)
+    back = request.get_full_path()
+    return redirect(f"{reverse('reauth')}?{urlencode({'next': back})}")
 
 
 def reauth_prompt(request: HttpRequest, form=None) -> HttpResponse:

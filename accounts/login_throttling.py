@@ -48,3 +48,13 @@ def client_str(
     if isinstance(path_info, (tuple, list)):
         path_info = path_info[0]
     return f"username={username!r} ip_address={ip_address!r} path={path_info!r}"
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address for a record (the sign-in history, the session list): None when
+    it is not an IP address (a test server's, say)."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None

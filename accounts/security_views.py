@@ -18,6 +18,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts import sessions
 from accounts import two_factor
+from accounts.decorators import ask_again
 from accounts.decorators import form_view
 from accounts.decorators import page_view
 from accounts.decorators import reauth_prompt
@@ -84,7 +85,10 @@ def two_factor_verify(request: AppRequest) -> HttpResponse:
 @form_view
 def two_factor_setup(request: AppRequest) -> HttpResponse:
     """Adding an authenticator app: its key (a QR code, and the key to type), then its first
-    code. The recovery codes are shown once, in the answer."""
+    code. The recovery codes are shown once, in the answer. Replacing an app set up before
+    asks for the password (and a code) again first."""
+    if two_factor.is_enrolled(request.user) and not two_factor.recent(request):
+        return ask_again(request)
     form = SetupForm(form_data(request))
     if form.is_valid():
         codes = two_factor.enrol(request, form.cleaned_data["code"])

@@ -36,10 +36,10 @@ TOUCH_SECONDS = 60
 
 
 def _where(request: HttpRequest) -> dict[str, object]:
-    from accounts.login_throttling import client_ip
+    from accounts.login_throttling import client_address
 
     return {
-        "ip_address": client_ip(request) or None,
+        "ip_address": client_address(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
     }
 

@@ -60,7 +60,7 @@ def record(request: HttpRequest | None, kind: str, user=None, username: str = ""
     or lockout names the username typed: the person of that username (if any) sees it too."""
     from django.contrib.auth import get_user_model
 
-    from accounts.login_throttling import client_ip
+    from accounts.login_throttling import client_address
 
     if user is None and username:
         people = get_user_model()._default_manager
@@ -69,9 +69,9 @@ def record(request: HttpRequest | None, kind: str, user=None, username: str = ""
     meta = request.META if request is not None else {}
     SignInEvent.objects.create(
         user=user,
-        username=(username or user.get_username())[:150],
+        username=(username or (user.get_username() if user else ""))[:150],
         kind=kind,
-        ip_address=(client_ip(request) or None) if request is not None else None,
+        ip_address=client_address(request) if request is not None else None,
         user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
     )
 
@@ -158,7 +158,8 @@ def check_code(request: HttpRequest, user: AbstractBaseUser, code: str) -> str |
     it): None when it is right, else what to tell the person. Wrong codes are throttled per
     device (1, 2, 4 ... seconds), and each is recorded; a code already used is refused."""
     code = "".join(code.split()).lower()
-    device = app_of(user, lock=True) if code.isdigit() else recovery_of(user, lock=True)
+    from_app = code.isdigit() and len(code) == 6  # recovery codes are 8 letters and digits
+    device = app_of(user, lock=True) if from_app else recovery_of(user, lock=True)
     if device is None:
         record(request, SignInEvent.Kind.CODE_REFUSED, user)
         return "That code is not right."
@@ -172,7 +173,7 @@ def check_code(request: HttpRequest, user: AbstractBaseUser, code: str) -> str |
         record(request, used, user)
         return None
     record(request, SignInEvent.Kind.CODE_REFUSED, user)
-    if code.isdigit():
+    if from_app:
         return "That code is not right, or was used already: enter the code your app shows now."
     return "That recovery code is not right, or was used already."
 

@@ -7,7 +7,9 @@ import os
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -16,6 +18,8 @@ from hypothesis import strategies as st
 from sip.models import Credential
 from sip.models import CredentialList
 from tests.conftest import connect_directly
+
+User = get_user_model()
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -76,6 +80,12 @@ FORMS = {
         ["credentials", "nonce"],
     ),
     "login": ("/login/", ["username", "password"]),
+    "org-security": ("/o/acme/security/", ["two_factor"]),
+    "two-factor-verify": ("/login/code/", ["code", "next"]),
+    "two-factor-setup": ("/security/two-factor/", ["code", "next"]),
+    "two-factor-remove": ("/security/two-factor/remove/", ["password", "code"]),
+    "recovery-codes-renew": ("/security/recovery-codes/", ["code"]),
+    "reauth": ("/login/again/", ["reauth-password", "reauth-code", "next"]),
 }
 # The URL name of each fuzzed form: test_every_form_and_table_is_fuzzed compares them with the
 # URL conf, so a new form cannot be left out.
@@ -95,6 +105,12 @@ URL_NAMES = {
     "credential-import": "sip:credential-import",
     "credential-rotate-many": "sip:credential-rotate-many",
     "login": "login",
+    "org-security": "org-security",
+    "two-factor-verify": "two-factor-verify",
+    "two-factor-setup": "two-factor-setup",
+    "two-factor-remove": "two-factor-remove",
+    "recovery-codes-renew": "recovery-codes-renew",
+    "reauth": "reauth",
 }
 SEARCHES = {
     "sip-user-search": ("/o/acme/accounts/{account}/sip-users/", "q"),
@@ -211,7 +227,21 @@ VALID = {
     "credential-import": {"mode": "valid"},  # with the token of a real check of a file
     "credential-rotate-many": {"nonce": "f" * 32},  # the test's SIP user
     "login": {"username": "alice", "password": "a-test-login-password"},
+    "org-security": {"two_factor": "optional"},
+    "two-factor-verify": {},  # a code of the app set up for the test
+    "two-factor-setup": {},  # the code of the key the page shows
+    "two-factor-remove": {"password": "a-test-login-password"},
+    "recovery-codes-renew": {},
+    "reauth": {"reauth-password": "a-test-login-password"},
 }
+# Forms whose saving is no change to a SIP setup: no Activity record.
+NOT_RECORDED = {"login", "org-security", "two-factor-verify", "two-factor-setup"} | {
+    "two-factor-remove",
+    "recovery-codes-renew",
+    "reauth",
+}
+# Forms of someone with an authenticator app (set up before the fuzzing).
+WITH_APP = {"two-factor-verify", "two-factor-remove", "recovery-codes-renew"}
 # What a saved submission answers, when not a redirect: the password shown once, or a verdict.
 SAVED_STATUS = {
     "credential-create": 200,
@@ -219,6 +249,8 @@ SAVED_STATUS = {
     "connection-check": 200,
     "credential-import": 200,  # the passwords' download
     "credential-rotate-many": 200,
+    "two-factor-setup": 200,  # the recovery codes, shown once
+    "recovery-codes-renew": 200,
 }
 
 
@@ -243,6 +275,16 @@ def test_forms_never_fail_and_escape_markup(
     # The login form only runs for someone not logged in (it redirects everyone else), with
     # login throttling on, as in production.
     poster = client if form == "login" else admin_client
+    device = None
+    if form in WITH_APP:
+        from accounts import two_factor
+        from tests.conftest import enrol
+
+        device = enrol(User.objects.get(username="alice"))
+        if form == "two-factor-verify":  # signed in with the password, the code asked
+            session = poster.session
+            session[two_factor.STATE] = two_factor.CODE
+            session.save()
     fuzz = plausible(ids)
     strategies = {
         field: st.one_of(fuzz[field], values) if field in fuzz else values for field in fields
@@ -256,7 +298,8 @@ def test_forms_never_fail_and_escape_markup(
     def post(data):
         for headers in ({}, {"HX-Request": "true"}):
             response = poster.post(url, data, headers=headers)
-            assert_safe(response, throttled=form == "login")
+            # Password guesses are throttled (django-axes), in the login and when asked again.
+            assert_safe(response, throttled=form in ("login", "reauth"))
 
     post()
     # The known-good submission, last: it must save (or log in, or give a verdict).
@@ -283,7 +326,25 @@ def test_forms_never_fail_and_escape_markup(
         from sip.models import password_version
 
         valid["version"] = password_version(Credential.objects.get(pk=ids["credential"]))
-    if form == "login":
+    if device is not None:
+        from tests.conftest import totp_code
+
+        # Past the waits the fuzzed codes cost, and later than any code they may have hit.
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
+        valid["code"] = totp_code(device, steps=1)
+    if form == "two-factor-setup":
+        from binascii import unhexlify
+
+        from django_otp.oath import totp
+
+        from accounts import two_factor
+
+        poster.get(url)
+        key = poster.session[two_factor.PENDING_KEY]
+        valid["code"] = f"{totp(unhexlify(key)):06d}"
+    if form in ("login", "reauth"):
         from axes.models import AccessAttempt
 
         AccessAttempt.objects.all().delete()  # the fuzzing may have locked alice out
@@ -295,7 +356,7 @@ def test_forms_never_fail_and_escape_markup(
         assert "Can <code>desk</code> connect to <code>acme-hq.sip.twilio.com</code>?" in (
             response.content.decode()
         )
-    elif form != "login":
+    elif form not in NOT_RECORDED:
         assert Activity.objects.count() > before
 
 
@@ -364,12 +425,15 @@ def test_over_long_login_usernames_are_refused_in_the_form(client, db, length):
 def test_every_form_and_table_is_fuzzed():
     from tests.test_authorization_matrix import CHECK
     from tests.test_authorization_matrix import EXPECTATIONS
+    from tests.test_authorization_matrix import PERSONAL
     from tests.test_authorization_matrix import WRITE
     from tests.test_query_counts import TABLE_OF
 
     forms = {n for n, kind in EXPECTATIONS.items() if kind in (WRITE, CHECK) and "delete" not in n}
     assert set(URL_NAMES) == set(FORMS)
-    assert set(URL_NAMES.values()) == forms | {"login"}
+    # A person's own forms (sign-in security) besides; their pages without fields aside.
+    personal = PERSONAL - {"security", "sign-out-others"}
+    assert set(URL_NAMES.values()) == forms | {"login"} | personal
     # Every registered table has its page numbers fuzzed.
     from whippy.registry import TABLES as REGISTERED
 

@@ -5,6 +5,7 @@ HTMX; the action does not happen without it, and does after it."""
 from __future__ import annotations
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
 from accounts.models import ProviderAccount
@@ -122,3 +123,14 @@ def test_a_fresh_sign_in_is_recent(world, admin_user):
     """Signing in counts as giving the password: no prompt for the window after it."""
     client = logged_in(admin_user)
     assert client.get(url_for("sip:credential-create", world)).status_code == 200
+
+
+def test_replacing_the_authenticator_app_asks_again(admin_user, settings):
+    enrol(admin_user)
+    client = logged_in(admin_user)
+    assert client.get("/security/two-factor/").status_code == 200
+    stale(client, settings)
+    response = client.get("/security/two-factor/")
+    assert response["Location"] == "/login/again/?next=%2Fsecurity%2Ftwo-factor%2F"
+    client.post("/security/two-factor/", {"code": "123456"})
+    assert TOTPDevice.objects.filter(user=admin_user).count() == 1
