@@ -68,7 +68,7 @@ def test_a_list_is_deleted_only_after_the_password_is_given_again(account, admin
     page = client.get(prompt["Location"]).content.decode()
     assert 'for="id_reauth-password"' in page and "Confirm it is you" in page
     wrong = client.post("/login/again/", {"reauth-password": "nope", "next": url}).content.decode()
-    assert "That is not your password." in wrong
+    assert "<li>That is not your password.</li>" in wrong
     back = client.post("/login/again/", {"reauth-password": PASSWORD, "next": url})
     assert back.status_code == 302 and back["Location"] == url
     assert client.post(url).status_code in (200, 302)

@@ -48,8 +48,16 @@ def test_a_session_unused_for_the_idle_time_is_signed_out(admin_user, settings):
 def test_an_idle_htmx_request_sends_the_whole_page_to_login(admin_user, settings):
     client = sign_in("alice")
     age(client, settings.SESSION_IDLE_SECONDS + 1)
-    response = client.get("/o/acme/accounts/", headers=HTMX)
-    assert response["HX-Redirect"].startswith("/login/?next=")
+    page = "http://testserver/o/acme/accounts/?page=2"
+    response = client.get("/o/acme/accounts/", headers={**HTMX, "HX-Current-URL": page})
+    # Back to the page the person was on, not to the part of it HTMX asked for.
+    assert response["HX-Redirect"] == "/login/?next=%2Fo%2Facme%2Faccounts%2F%3Fpage%3D2"
+
+
+def test_a_long_browser_name_is_kept_to_its_column(admin_user):
+    client = Client(HTTP_USER_AGENT="B" * 400, REMOTE_ADDR="198.51.100.4")
+    client.post("/login/", {"username": "alice", "password": PASSWORD})
+    assert UserSession.objects.get(user=admin_user).user_agent == "B" * 300
 
 
 def test_use_is_recorded_at_most_once_a_minute(admin_user):

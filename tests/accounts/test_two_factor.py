@@ -123,6 +123,8 @@ def test_a_recovery_code_signs_in_once(admin_user):
     enrol(admin_user)
     device = StaticDevice.objects.create(user=admin_user, name="Recovery codes")
     StaticToken.objects.create(device=device, token="abcd2345")
+    StaticToken.objects.create(device=device, token="23456723")  # digits only, yet not the app's
+    assert sign_in("alice").post("/login/code/", {"code": "23456723"}).status_code == 302
     first = sign_in("alice")
     assert first.post("/login/code/", {"code": "ABCD 2345"}).status_code == 302
     assert first.get("/o/acme/accounts/").status_code == 200
@@ -203,7 +205,7 @@ def test_turning_it_off_takes_the_password_and_a_code(admin_user):
     wrong_password = page(
         client.post("/security/two-factor/remove/", {"password": "nope", "code": "1"})
     )
-    assert "That is not your password." in wrong_password
+    assert "<li>That is not your password.</li>" in wrong_password
     device.refresh_from_db()
     assert device.throttling_failure_count == 0  # no code spent on a wrong password
     response = client.post(
@@ -292,3 +294,8 @@ def test_an_admin_sets_the_rule_and_sees_the_members_sign_ins(
     assert "sam" in history and "203.0.113.7" in history and "oscar" not in history
     # Support staff neither see it nor change it.
     assert logged_in(support_user).get("/o/acme/security/").status_code == 403
+
+
+def test_a_person_of_no_organization_sees_times_in_utc(superuser):
+    page_ = page(logged_in(superuser).get("/security/"))
+    assert "Times are in UTC." in page_
