@@ -4,6 +4,7 @@ authenticator app, recovery codes, and the sign-in history (accounts/two_factor.
 from __future__ import annotations
 
 import zoneinfo
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -69,10 +70,7 @@ def two_factor_verify(request: AppRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, or a recovery code."""
     if request.session.get(two_factor.STATE) != two_factor.CODE:
         return redirect(next_page(request))
-    form = CodeForm(
-        form_data(request),
-        check=lambda code: two_factor.check_code(request, request.user, code),
-    )
+    form = CodeForm(form_data(request), check=partial(two_factor.check_code, request, request.user))
     if form.is_valid():
         two_factor.mark_verified(request)
         return redirect(next_page(request))
@@ -119,7 +117,7 @@ def two_factor_remove(request: AppRequest) -> HttpResponse:
     if two_factor.required(user):
         messages.error(request, "Your organization requires two-factor authentication.")
         return redirect("security")
-    check = lambda code: two_factor.check_code(request, user, code)  # noqa: E731
+    check = partial(two_factor.check_code, request, user)
     form = RemoveTwoFactorForm(form_data(request), user=user, check=check)
     if form.is_valid():
         two_factor.remove(request)
@@ -137,9 +135,7 @@ def recovery_codes_renew(request: AppRequest) -> HttpResponse:
     user = request.user
     if not two_factor.is_enrolled(user):
         return redirect("security")
-    form = CodeForm(
-        form_data(request), check=lambda code: two_factor.check_code(request, user, code)
-    )
+    form = CodeForm(form_data(request), check=partial(two_factor.check_code, request, user))
     if form.is_valid():
         codes = two_factor.renew_recovery_codes(request)
         context = {"codes": codes, "next": "", "section": "security"}
@@ -168,8 +164,8 @@ def reauth(request: AppRequest) -> HttpResponse:
             return redirect(next_page(request))
     if request.htmx:
         return reauth_prompt(request, form)
-    context = {"form": form, "next": next_page(request)}
-    context["enrolled"] = two_factor.is_enrolled(request.user)
+    enrolled = two_factor.is_enrolled(request.user)
+    context = {"form": form, "next": next_page(request), "enrolled": enrolled}
     return render(request, "accounts/reauth.html", context)
 
 

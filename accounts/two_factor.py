@@ -79,8 +79,12 @@ def record(request: HttpRequest | None, kind: str, user=None, username: str = ""
 # The devices: one authenticator app and one set of recovery codes a person.
 
 
+def apps_of(user: AbstractBaseUser):
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
+
+
 def app_of(user: AbstractBaseUser, *, lock: bool = False) -> TOTPDevice | None:
-    devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+    devices = apps_of(user)
     return (devices.select_for_update() if lock else devices).first()
 
 
@@ -90,7 +94,7 @@ def recovery_of(user: AbstractBaseUser, *, lock: bool = False) -> StaticDevice |
 
 
 def is_enrolled(user: AbstractBaseUser) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return apps_of(user).exists()
 
 
 def required(user: AbstractBaseUser) -> bool:

@@ -259,10 +259,13 @@ def organization_security(request: AppRequest, org_slug: str) -> HttpResponse:
             request, f"Two-factor authentication: {organization.get_two_factor_display()}."
         )
         return redirect("org-security", org_slug=organization.slug)
-    members = Membership.objects.filter(organization=organization).select_related("user")
-    members = members.annotate(
-        enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True))
-    ).order_by("user__username")
+    # Each member's needs_two_factor reads the organization: joined, not read once a row.
+    members = Membership.objects.filter(organization=organization)
+    members = (
+        members.select_related("user", "organization")
+        .annotate(enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)))
+        .order_by("user__username")
+    )
     events = SignInEvent.objects.filter(user__memberships__organization=organization)
     context = {
         "membership": membership,

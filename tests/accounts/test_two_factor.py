@@ -299,3 +299,31 @@ def test_an_admin_sets_the_rule_and_sees_the_members_sign_ins(
 def test_a_person_of_no_organization_sees_times_in_utc(superuser):
     page_ = page(logged_in(superuser).get("/security/"))
     assert "Times are in UTC." in page_
+
+
+def test_the_security_page_runs_the_same_queries_for_any_number_of_members(
+    admin_user, org, django_user_model
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Membership
+    from accounts.models import Role
+
+    enrol(admin_user)  # the rule below applies to the admin too
+    client = logged_in(admin_user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/o/acme/security/").status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    for n in range(12):
+        user = django_user_model.objects.create_user(f"member{n}", password="x")
+        Membership.objects.create(user=user, organization=org, role=Role.SUPPORT)
+        sign_in(f"member{n}", password="x")
+    Organization.objects.filter(pk=org.pk).update(two_factor=TwoFactorRule.EVERYONE)
+    many = page(client.get("/o/acme/security/"))
+    assert many.count("required: asked at their next page") == 12  # each row read its rule
+    assert queries() == few
