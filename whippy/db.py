@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -47,14 +48,28 @@ def columns(model: type[Model], alias: str) -> str:
 def instance(model: type[Model], values: Sequence[Any]) -> Model:
     """A model instance from the values columns() selected, converted as the ORM converts them
     (SQLite gives a date and time as text, for one)."""
-    converted = []
-    for field, value in zip(model._meta.concrete_fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+    converted = list(values)
+    if len(converted) != len(model._meta.concrete_fields):
+        raise ValueError(f"{len(converted)} values for {model.__name__}'s columns")
+    for index, column, converters in _converters(model, connection.vendor):
+        value = converted[index]
         for convert in converters:
             value = convert(value, column, connection)
-        converted.append(value)
+        converted[index] = value
     return model.from_db(connection.alias, None, converted)
+
+
+@cache
+def _converters(model: type[Model], vendor: str) -> list[tuple[int, Any, list]]:
+    """The model's columns that the ORM converts after reading, with their converters (the
+    same for every row: worked out once per model and database)."""
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            found.append((index, column, converters))
+    return found
 
 
 def get_row(model: type[Model], pk: int, **equal: int) -> Model | None:

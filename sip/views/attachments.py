@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
@@ -18,6 +17,7 @@ from accounts.decorators import form_view
 from accounts.decorators import page_view
 from accounts.models import Membership
 from accounts.models import ProviderAccount
+from sip import selects
 from sip import services
 from sip.forms import AttachmentForm
 from sip.models import Credential
@@ -43,12 +43,6 @@ SAVED = f"{ATTACHMENTS}#attachment-saved"
 PREREQUISITES = "Create a SIP domain and a credential list before adding an attachment."
 
 
-def attachments_of(account: ProviderAccount) -> QuerySet[CredentialAttachment]:
-    return CredentialAttachment.objects.filter(domain__account=account).select_related(
-        "domain", "credential_list"
-    )
-
-
 def with_credential_counts(attachments: list[CredentialAttachment]) -> None:
     """SIP users per list, for this page's lists only: one grouped query."""
     counts = dict(
@@ -70,7 +64,7 @@ def attachments_context(
     table = tab_table(
         request,
         registry.ATTACHMENTS,
-        lambda: attachments_of(account),
+        selects.ATTACHMENTS.of(account.pk),
         account,
         prepare=with_credential_counts,
     )

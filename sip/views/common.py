@@ -26,6 +26,8 @@ from whippy.db import get_row
 from whippy.fragments import Scope
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
+from whippy.sql_tables import SqlRows
+from whippy.sql_tables import SqlTable
 from whippy.tables import Table
 from whippy.tables import TableSpec
 from whippy.tables import table_partial
@@ -54,18 +56,20 @@ def account_context(
 def tab_table(
     request: AppRequest,
     spec: TableSpec,
-    rows: QuerySet | Callable[[], QuerySet],
+    rows: SqlRows | QuerySet | Callable[[], QuerySet],
     account: ProviderAccount,
     *,
     cached: bool = True,
     **options: Any,
 ) -> Table:
     """A tab's table, at the tab's own URL; its row links may lead to a credential list. Its
-    fragments are cached per setup version (whippy/fragments.py) unless cached=False."""
+    fragments are cached per setup version (whippy/fragments.py) unless cached=False. Rows
+    given as SqlRows are read by hand-written SQL (whippy/sql_tables.py)."""
     bases = {"lists": tab_url("sip:credentiallist-list", account)}
     scope = Scope.of(request, account) if cached else None
     path = tab_url(spec.url_name, account)
-    return Table(request, spec, rows, path=path, bases=bases, fragments=scope, **options)
+    kind = SqlTable if isinstance(rows, SqlRows) else Table
+    return kind(request, spec, rows, path=path, bases=bases, fragments=scope, **options)
 
 
 def render_tab(request: AppRequest, template: str, context: dict[str, Any]) -> HttpResponse:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpResponse
 
 from accounts.access import get_account
@@ -16,9 +15,9 @@ from accounts.decorators import page_view
 from accounts.decorators import recent_auth
 from accounts.models import Membership
 from accounts.models import ProviderAccount
+from sip import selects
 from sip import services
 from sip.forms import CredentialListForm
-from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
 from sip.services import attached_domains
@@ -28,7 +27,6 @@ from sip.views.common import list_to_change
 from sip.views.common import render_tab
 from sip.views.common import tab_table
 from whippy import registry
-from whippy.db import count_of
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest
 from whippy.htmx import form_data
@@ -37,13 +35,6 @@ from whippy.htmx import saved
 
 LISTS = "sip/credentiallist_list.html"
 SAVED = f"{LISTS}#list-saved"
-
-
-def lists_of(account: ProviderAccount) -> QuerySet[CredentialList]:
-    return account.credential_lists.annotate(
-        credential_count=count_of(Credential, "credential_list"),
-        attached_domain_count=count_of(CredentialAttachment, "credential_list", "domain"),
-    )
 
 
 def with_domains(lists: list[CredentialList]) -> None:
@@ -66,7 +57,7 @@ def with_domains(lists: list[CredentialList]) -> None:
 def lists_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    rows = lambda: lists_of(account)  # noqa: E731 (built only if the table is not cached)
+    rows = selects.LISTS.of(account.pk)
     table = tab_table(request, registry.LISTS, rows, account, prepare=with_domains)
     return {
         **account_context(request, membership, account, "credential-lists"),

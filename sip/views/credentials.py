@@ -27,6 +27,7 @@ from accounts.models import Activity
 from accounts.models import Membership
 from accounts.models import ProviderAccount
 from sip import bulk
+from sip import selects
 from sip import services
 from sip.forms import CredentialForm
 from sip.forms import RotatePasswordForm
@@ -46,7 +47,7 @@ from whippy.htmx import AppRequest
 from whippy.htmx import form_data
 from whippy.htmx import render_page
 from whippy.htmx import saved
-from whippy.tables import Table
+from whippy.sql_tables import SqlTable
 
 LIST_PAGE = "sip/credentiallist_detail.html"
 
@@ -68,9 +69,9 @@ def list_page_context(
 ) -> dict[str, Any]:
     account = credential_list.account
     path = list_url(account, credential_list)
-    credentials = credential_list.credentials.all
+    credentials = selects.CREDENTIALS.of(credential_list.pk)
     scope = Scope.of(request, account)
-    table = Table(request, registry.CREDENTIALS, credentials, path=path, fragments=scope)
+    table = SqlTable(request, registry.CREDENTIALS, credentials, path=path, fragments=scope)
     return {
         **account_context(request, membership, account, "credential-lists"),
         "credential_list": credential_list,

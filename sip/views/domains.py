@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
@@ -15,17 +14,16 @@ from accounts.decorators import form_view
 from accounts.decorators import page_view
 from accounts.models import Membership
 from accounts.models import ProviderAccount
+from sip import selects
 from sip import services
 from sip.forms import SipDomainForm
 from sip.forms import SipDomainRenameForm
-from sip.models import CredentialAttachment
 from sip.models import SipDomain
 from sip.tabs import tab_url
 from sip.views.common import account_context
 from sip.views.common import render_tab
 from sip.views.common import tab_table
 from whippy import registry
-from whippy.db import count_of
 from whippy.forms import refused
 from whippy.forms import save_or_error
 from whippy.htmx import AppRequest
@@ -37,16 +35,10 @@ DOMAINS = "sip/domain_list.html"
 SAVED = f"{DOMAINS}#domain-saved"
 
 
-def domains_of(account: ProviderAccount) -> QuerySet[SipDomain]:
-    return account.sip_domains.annotate(
-        attached_list_count=count_of(CredentialAttachment, "domain", "credential_list")
-    )
-
-
 def domains_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
-    table = tab_table(request, registry.DOMAINS, lambda: domains_of(account), account)
+    table = tab_table(request, registry.DOMAINS, selects.DOMAINS.of(account.pk), account)
     return {
         **account_context(request, membership, account, "domains"),
         "table": table,

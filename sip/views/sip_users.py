@@ -18,6 +18,7 @@ from accounts.decorators import page_view
 from accounts.models import Membership
 from accounts.models import ProviderAccount
 from sip import password_checks
+from sip import selects
 from sip.diagnosis import check_connection
 from sip.forms import ConnectionCheckForm
 from sip.models import Credential
@@ -61,7 +62,7 @@ def sip_users_context(
     table = tab_table(
         request,
         registry.SIP_USERS,
-        lambda: Credential.objects.filter(account=account).select_related("credential_list"),
+        selects.SIP_USERS.of(account.pk),
         account,
         prepare=where_they_authenticate,
     )

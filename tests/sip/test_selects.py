@@ -1,0 +1,188 @@
+"""The big tables' hand-written SQL (sip/selects.py, whippy/sql_tables.py) gives what the ORM
+gave: the same rows, counts, order (ties included) and search (case, LIKE's own characters),
+on the database the suite runs on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+
+import pytest
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import ProviderAccount
+from sip import selects
+from sip.models import Credential
+from sip.models import CredentialAttachment
+from sip.models import CredentialList
+from sip.models import Purpose
+from sip.models import SipDomain
+from whippy import registry
+from whippy.db import count_of
+from whippy.db import instance
+from whippy.sql_tables import Select
+from whippy.sql_tables import SqlTable
+
+# Names with LIKE's wildcards and escape, cases, a letter outside ASCII, and repeats (ties).
+NAMES = ["Office", "office", "100% sure", "a_b", "back\\slash", "Zürich", "Office", "ab"]
+TERMS = ["", "o", "OFF", "%", "_", "\\", "ü", "Ü", "b", "nothing like it"]
+
+
+def setup_rows(account: ProviderAccount) -> None:
+    """Rows of every table whose sort fields tie (one creation time, repeated names)."""
+    moment = timezone.now() - timedelta(days=1)
+    domains = [
+        SipDomain.objects.create(
+            account=account, name=name, prefix=f"p{account.pk}-{i}", created_at=moment
+        )
+        for i, name in enumerate(NAMES)
+    ]
+    lists = [
+        CredentialList.objects.create(account=account, name=f"{name} {i}", created_at=moment)
+        for i, name in enumerate(NAMES)
+    ]
+    for i, credential_list in enumerate(lists):
+        for j in range(i % 4):  # 0 to 3 users: counts that tie and differ
+            credential = Credential(
+                credential_list=credential_list,
+                username=f"{NAMES[(i + j) % len(NAMES)].replace(' ', '-')}{j}".lower()[:30],
+                created_at=moment,
+                password_changed_at=moment + timedelta(minutes=j % 2),
+            )
+            credential.set_password("Select-Test-Pass-1234")
+            credential.save()
+    for i, domain in enumerate(domains):
+        for j in range(i % 3):
+            CredentialAttachment.objects.create(
+                domain=domain,
+                credential_list=lists[(i + j) % len(lists)],
+                purpose=Purpose.CALLS if j % 2 else Purpose.REGISTRATIONS,
+                created_at=moment,
+            )
+    # A list attached for both purposes: counted once in each of its counts.
+    for purpose in Purpose.values:
+        CredentialAttachment.objects.get_or_create(
+            domain=domains[0], credential_list=lists[3], purpose=purpose, created_at=moment
+        )
+
+
+@pytest.fixture
+def accounts(org, other_org):
+    mine = ProviderAccount.objects.create(organization=org, name="Mine", provider="telnyx")
+    theirs = ProviderAccount.objects.create(organization=other_org, name="X", provider="telnyx")
+    setup_rows(mine)
+    setup_rows(theirs)  # never in the first account's tables
+    return mine
+
+
+def orm_domains(account):
+    return SipDomain.objects.filter(account=account).annotate(
+        attached_list_count=count_of(CredentialAttachment, "domain", "credential_list")
+    )
+
+
+def orm_lists(account):
+    return CredentialList.objects.filter(account=account).annotate(
+        credential_count=count_of(Credential, "credential_list"),
+        attached_domain_count=count_of(CredentialAttachment, "credential_list", "domain"),
+    )
+
+
+def orm_credentials(credential_list):
+    return Credential.objects.filter(credential_list=credential_list)
+
+
+def orm_sip_users(account):
+    return Credential.objects.filter(account=account).select_related("credential_list")
+
+
+def orm_attachments(account):
+    return CredentialAttachment.objects.filter(domain__account=account).select_related(
+        "domain", "credential_list"
+    )
+
+
+def busiest_list(account):
+    return max(account.credential_lists.all(), key=lambda row: row.credentials.count())
+
+
+TABLES = {
+    "domains": (registry.DOMAINS, selects.DOMAINS, orm_domains, None),
+    "lists": (registry.LISTS, selects.LISTS, orm_lists, None),
+    "credentials": (registry.CREDENTIALS, selects.CREDENTIALS, orm_credentials, busiest_list),
+    "sip_users": (registry.SIP_USERS, selects.SIP_USERS, orm_sip_users, None),
+    "attachments": (registry.ATTACHMENTS, selects.ATTACHMENTS, orm_attachments, None),
+}
+
+
+def values(row, select: Select) -> tuple:
+    """Everything a table's row shows: its columns, its counts, its joined rows' columns."""
+    own = tuple(getattr(row, field.attname) for field in row._meta.concrete_fields)
+    counts = tuple(getattr(row, name) for name in select.counts)
+    joined = tuple(
+        getattr(getattr(row, join.attribute), field.attname)
+        for join in select.joined
+        for field in join.model._meta.concrete_fields
+    )
+    return own, counts, joined, str(row)
+
+
+@pytest.mark.parametrize("name", TABLES)
+@pytest.mark.parametrize("term", TERMS)
+def test_same_rows_counts_and_order_as_the_orm(accounts, name, term):
+    spec, select, orm, parent_of = TABLES[name]
+    parent = parent_of(accounts) if parent_of else accounts
+    compared = 0
+    for column in [c for c in spec.columns if c.order]:
+        for descending in (False, True):
+            rows = select.of(parent.pk)
+            expected = orm(parent)
+            if term:
+                rows = rows.matching(term, spec.search)
+                tests = (Q(**{f"{field}__icontains": term}) for field in spec.search)
+                expected = expected.filter(reduce(or_, tests))
+            rows = rows.ordered(column.order, descending)
+            prefix = "-" if descending else ""
+            expected = expected.order_by(f"{prefix}{column.order}", f"{prefix}pk")
+            assert rows.count() == expected.count()
+            assert rows.keys(0, 1000) == list(expected.values_list("pk", flat=True))
+            assert rows.keys(2, 5) == list(expected.values_list("pk", flat=True)[2:5])
+            got = [values(row, select) for row in rows[0:1000]]
+            assert got == [values(row, select) for row in expected]
+            compared += len(got)
+    if term in ("", "o", "b"):
+        assert compared, "the search should find rows to compare"
+
+
+def test_the_data_has_ties_and_rows_of_another_account(accounts):
+    """What the comparison above relies on: equal sort values (so the key decides), and rows
+    of another account (which must not show)."""
+    domains = SipDomain.objects.filter(account=accounts)
+    assert domains.values("created_at").distinct().count() == 1
+    assert domains.filter(name="Office").count() == 2
+    assert SipDomain.objects.exclude(account=accounts).count() == len(NAMES)
+    assert selects.DOMAINS.of(accounts.pk).count() == len(NAMES)
+
+
+def test_rows_by_key_keep_the_order_asked_and_skip_a_key_gone(accounts):
+    keys = list(SipDomain.objects.filter(account=accounts).values_list("pk", flat=True))
+    rows = selects.DOMAINS.of(accounts.pk)
+    asked = [keys[3], keys[0], 10**9, keys[5]]
+    assert [row.pk for row in rows.by_key(asked)] == [keys[3], keys[0], keys[5]]
+    assert rows.by_key([]) == []
+
+
+def test_a_table_whose_select_lacks_a_column_is_refused(rf, accounts):
+    partial = Select(SipDomain, "t.account_id = %s", {"name": "t.name", "domain": "t.domain"})
+    with pytest.raises(ValueError, match="created_at"):
+        SqlTable(rf.get("/"), registry.DOMAINS, partial.of(accounts.pk), path="/")
+    unsearched = Select(SipDomain, "t.account_id = %s", {"name": "t.name", "created_at": "t.x"})
+    with pytest.raises(ValueError, match="domain"):
+        SqlTable(rf.get("/"), registry.DOMAINS, unsearched.of(accounts.pk), path="/")
+
+
+def test_instance_refuses_values_that_are_not_the_models_columns():
+    with pytest.raises(ValueError, match="SipDomain"):
+        instance(SipDomain, [1, 2])
