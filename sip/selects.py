@@ -1,9 +1,12 @@
 """The SQL of the account's big tables (whippy/sql_tables.py): for each, the condition on its
 parent, the SQL of the fields its columns sort by and its search looks in (named as in
-whippy/registry.py), the counts its rows show and the rows joined to it. The same SQL as the
+whippy/registry.py), the counts its rows show and the rows joined to it; and what a page of
+their rows shows beyond them, in one query for the page's credential lists. The same SQL as the
 ORM's for these tables; tests/sip/test_selects.py compares every sort and search with it."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from sip.models import Credential
 from sip.models import CredentialAttachment
@@ -11,6 +14,8 @@ from sip.models import CredentialList
 from sip.models import SipDomain
 from whippy.sql_tables import Joined
 from whippy.sql_tables import Select
+from whippy.sql_tables import fetch_all
+from whippy.sql_tables import places
 
 CREDENTIAL_LIST = Joined("credential_list", CredentialList, "l", "l.id = t.credential_list_id")
 
@@ -68,3 +73,26 @@ ATTACHMENTS = Select(
     },
     joined=(Joined("domain", SipDomain, "d", "d.id = t.domain_id"), CREDENTIAL_LIST),
 )
+
+
+def credential_counts(list_ids: Collection[int]) -> dict[int, int]:
+    """The number of SIP users of each of these lists (those with none are left out)."""
+    if not list_ids:
+        return {}
+    sql = (
+        "SELECT credential_list_id, COUNT(*) FROM sip_credential "  # noqa: S608 (keys: parameters)
+        f"WHERE credential_list_id IN ({places(list_ids)}) GROUP BY credential_list_id"
+    )
+    return dict(fetch_all(sql, list(list_ids)))
+
+
+def attached_domains(list_ids: Collection[int]) -> list[tuple[int, str, str]]:
+    """(list, purpose, domain) for every attachment of these lists, by domain."""
+    if not list_ids:
+        return []
+    sql = (
+        "SELECT a.credential_list_id, a.purpose, d.domain FROM sip_credentialattachment a "  # noqa: S608
+        "INNER JOIN sip_sipdomain d ON d.id = a.domain_id "
+        f"WHERE a.credential_list_id IN ({places(list_ids)}) ORDER BY d.domain, a.id"
+    )
+    return fetch_all(sql, list(list_ids))

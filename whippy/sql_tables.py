@@ -66,7 +66,7 @@ class SqlRows:
 
     select: Select
     conditions: tuple[tuple[str, tuple[Any, ...]], ...]
-    order: tuple[str, ...] = ()
+    order: tuple[str, ...] = ("t.id",)  # by key until ordered()
 
     def matching(self, term: str, fields: list[str]) -> SqlRows:
         """Rows where any of these fields contains the term, in any case: Django's icontains."""
@@ -116,8 +116,7 @@ class SqlRows:
         selected += [f"{sql} AS {name}" for name, sql in select.counts.items()]
         selected += [columns(join.model, join.alias) for join in select.joined]
         what = ", ".join(selected)
-        places = ", ".join(["%s"] * len(keys))
-        sql = f"SELECT {what} FROM {self._from(what)} WHERE t.id IN ({places})"  # noqa: S608
+        sql = f"SELECT {what} FROM {self._from(what)} WHERE t.id IN ({places(keys)})"  # noqa: S608
         own = len(select.model._meta.concrete_fields)
         rows = {}
         for values in self._run(sql, keys):
@@ -141,9 +140,18 @@ class SqlRows:
     def _run(sql: str, params: list[Any]) -> list[tuple]:
         # The SQL is made of the Selects' own text (sip/selects.py) and the column names of
         # models; everything a request brings (a parent's key, a search, a page) is a parameter.
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        return fetch_all(sql, params)
+
+
+def fetch_all(sql: str, params: list[Any]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def places(values: Any) -> str:
+    """The placeholders of an IN (...) of these values."""
+    return ", ".join(["%s"] * len(values))
 
 
 class SqlTable(Table):

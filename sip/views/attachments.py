@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
@@ -20,7 +19,6 @@ from accounts.models import ProviderAccount
 from sip import selects
 from sip import services
 from sip.forms import AttachmentForm
-from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
 from sip.models import Purpose
@@ -45,14 +43,7 @@ PREREQUISITES = "Create a SIP domain and a credential list before adding an atta
 
 def with_credential_counts(attachments: list[CredentialAttachment]) -> None:
     """SIP users per list, for this page's lists only: one grouped query."""
-    counts = dict(
-        Credential.objects.filter(
-            credential_list_id__in={row.credential_list_id for row in attachments}
-        )
-        .values("credential_list_id")
-        .annotate(n=Count("pk"))
-        .values_list("credential_list_id", "n")
-    )
+    counts = selects.credential_counts({row.credential_list_id for row in attachments})
     for row in attachments:
         row.credential_count = counts.get(row.credential_list_id, 0)
 

@@ -22,7 +22,6 @@ from sip import selects
 from sip.diagnosis import check_connection
 from sip.forms import ConnectionCheckForm
 from sip.models import Credential
-from sip.models import CredentialAttachment
 from sip.tabs import tab_url
 from sip.views.common import account_context
 from sip.views.common import render_tab
@@ -38,14 +37,9 @@ def where_they_authenticate(credentials: list[Credential]) -> None:
     """Sets each credential's authenticates ({"calls": [domains], "registrations": [...]}) and
     the domain its Check link fills in, from one query over their lists' attachments."""
     where: dict[int, dict[str, list[str]]] = {}
-    attachments = CredentialAttachment.objects.filter(
-        credential_list_id__in={credential.credential_list_id for credential in credentials}
-    ).select_related("domain")
-    for attachment in attachments.order_by("domain__domain"):
-        purposes = where.setdefault(
-            attachment.credential_list_id, {"calls": [], "registrations": []}
-        )
-        purposes[attachment.purpose].append(attachment.domain.domain)
+    lists = {credential.credential_list_id for credential in credentials}
+    for list_id, purpose, domain in selects.attached_domains(lists):
+        where.setdefault(list_id, {"calls": [], "registrations": []})[purpose].append(domain)
     for credential in credentials:
         credential.authenticates = where.get(
             credential.credential_list_id, {"calls": [], "registrations": []}

@@ -186,3 +186,26 @@ def test_a_table_whose_select_lacks_a_column_is_refused(rf, accounts):
 def test_instance_refuses_values_that_are_not_the_models_columns():
     with pytest.raises(ValueError, match="SipDomain"):
         instance(SipDomain, [1, 2])
+
+
+def test_what_a_page_shows_beyond_its_rows_matches_the_orm(accounts):
+    from sip.views.credential_lists import with_domains
+
+    lists = list(CredentialList.objects.filter(account=accounts).order_by("pk"))
+    ids = [row.pk for row in lists]
+    counts = {row.pk: row.credentials.count() for row in lists}
+    assert selects.credential_counts(ids) == {key: n for key, n in counts.items() if n}
+    attachments = CredentialAttachment.objects.filter(credential_list_id__in=ids)
+    assert selects.attached_domains(ids) == [
+        (a.credential_list_id, a.purpose, a.domain.domain)
+        for a in attachments.order_by("domain__domain", "pk").select_related("domain")
+    ]
+    assert selects.credential_counts([]) == {}
+    assert selects.attached_domains([]) == []
+    with_domains(lists)
+    for row in lists:
+        names = sorted({a.domain.domain for a in row.attachments.select_related("domain")})
+        assert row.attached_domains == names
+        assert row.attached_names == ", ".join(names)
+    # The list attached for both purposes to one domain names it once.
+    assert any(row.attachments.count() > len(row.attached_domains) for row in lists)
