@@ -451,3 +451,18 @@ class BulkRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} in {self.account_id} at {self.created_at}"
+
+
+class SipUserCount(models.Model):
+    """How many SIP users an account has, kept by the database: triggers on credentials move it
+    in each change's own transaction, however the change is made
+    (sip/migrations/0012_sip_user_count.py). The SIP Users tab shows it instead of counting
+    100,000 rows on every view. An account without a row has none."""
+
+    account = models.OneToOneField(
+        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    sip_users = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.sip_users} SIP users in account {self.account_id}"

@@ -47,13 +47,16 @@ class Joined:
 class Select:
     """How a table's rows are read: its model (aliased t), the condition on its parent's key,
     the SQL of each field its spec sorts or searches by (by their ORM names, as in the
-    spec's columns), the counts each row shows, and the rows joined to it."""
+    spec's columns), the counts each row shows, and the rows joined to it. Where the
+    database keeps the number of a parent's rows, total is the query that reads it (one %s,
+    the parent's key), used when nothing is searched."""
 
     model: type[Model]
     parent: str  # a condition with one %s, the parent's key: "t.account_id = %s"
     fields: dict[str, str]
     counts: dict[str, str] = field(default_factory=dict)
     joined: tuple[Joined, ...] = ()
+    total: str = ""
 
     def of(self, parent: int) -> SqlRows:
         return SqlRows(self, ((self.parent, (parent,)),))
@@ -94,6 +97,9 @@ class SqlRows:
         return sql, [value for _, values in self.conditions for value in values]
 
     def count(self) -> int:
+        if self.select.total and len(self.conditions) == 1:  # the parent's rows, unsearched
+            found = self._run(self.select.total, list(self.conditions[0][1]))
+            return found[0][0] if found else 0
         where, params = self._where()
         sql = f"SELECT COUNT(*) FROM {self._from(where)} WHERE {where}"  # noqa: S608 (see _run)
         return self._run(sql, params)[0][0]
