@@ -80,6 +80,22 @@ class Scope(Keyed):
             get_language(),
         )
 
+    @property
+    def steady(self) -> Steady:
+        """The scope of the account page's markup that shows nothing of its setup."""
+        return Steady(self.account_id, self.organization, self.language)
+
+
+@dataclass(frozen=True)
+class Steady(Keyed):
+    """What an account page's markup that shows nothing of the setup (the blank connection-check
+    form: its fields, and the account's address to send it to) depends on: kept across setup
+    versions, so the first view after a change does not render it again."""
+
+    account_id: int
+    organization: str  # its slug, in the form's address
+    language: str
+
 
 @dataclass(frozen=True)
 class Frame(Keyed):

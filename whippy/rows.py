@@ -4,8 +4,11 @@ Django's template engine costs about 150 µs a row in these tables (each variabl
 through the context stack, each include renders a template): 50 rows were two thirds of a
 table page's time. Jinja2 compiles a template to Python once, and renders the same rows about
 ten times faster, with the same autoescaping (Django's safe strings, such as the `when`
-filter's, stay unescaped). Everything around the rows (head, pages, empty states) stays in the
-page's Django template; `{% rows "domains" %}` (accounts/templatetags/ui.py) renders a body.
+filter's, stay unescaped). `{% rows "domains" %}` (accounts/templatetags/ui.py) renders a body;
+the parts every table shares around it, its head, its page links and its "no match" state
+(`{% table_head %}`, `{% table_pages %}`, `{% table_no_match %}`, templates/rows/_*.html), are
+Jinja2 too: in Django's engine they cost a millisecond a page. The rest of the page (its
+empty states, forms and frame) stays in Django templates.
 """
 
 from __future__ import annotations
@@ -51,5 +54,10 @@ def render(name: str, context: Any) -> SafeString:
         if connected and can_edit
         else ""
     )
-    html = environment().get_template(f"{name}.html").render(values)
+    return part(f"{name}.html", **values)
+
+
+def part(template: str, **values: Any) -> SafeString:
+    """A template of templates/rows/ rendered with these values."""
+    html = environment().get_template(template).render(values)
     return mark_safe(html)  # noqa: S308 (autoescaped by Jinja2)

@@ -80,6 +80,33 @@ class Fragment(template.Node):
 
 
 @register.simple_tag(takes_context=True)
+def table_head(
+    context: template.Context, *, actions: bool = False, select: bool = False
+) -> SafeString:
+    """{% table_head actions=True select=can_edit %}: the table's column heads, sort links
+    included; an Actions column, a "select all" box (whippy/rows.py)."""
+    from whippy.rows import part
+
+    return part("_head.html", table=context["table"], actions=actions, select=select)
+
+
+@register.simple_tag(takes_context=True)
+def table_pages(context: template.Context, noun: str) -> SafeString:
+    """{% table_pages "SIP domain" %}: the number of rows and the page links."""
+    from whippy.rows import part
+
+    return part("_pages.html", table=context["table"], noun=noun)
+
+
+@register.simple_tag(takes_context=True)
+def table_no_match(context: template.Context, noun: str, search_label: str) -> SafeString:
+    """{% table_no_match "SIP domain" "names and domains" %}: nothing matches the search."""
+    from whippy.rows import part
+
+    return part("_no_match.html", table=context["table"], noun=noun, search_label=search_label)
+
+
+@register.simple_tag(takes_context=True)
 def rows(context: template.Context, name: str) -> SafeString:
     """{% rows "domains" %}: the body rows of a table, from templates/rows/ (whippy/rows.py)."""
     from whippy.rows import render

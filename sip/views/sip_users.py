@@ -52,6 +52,7 @@ def sip_users_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
     context = account_context(request, membership, account, "sip-users")
+    scope = context["scope"]
     blank = ConnectionCheckForm(account=account)
     table = tab_table(
         request,
@@ -66,8 +67,8 @@ def sip_users_context(
         "check_url": tab_url("sip:connection-check", account),
         "form": blank,
         **extra,
-        # The blank check form is the same for everyone with this page's scope.
-        "blank_form_scope": context["scope"] if extra.get("form", blank) is blank else None,
+        # The blank check form is the same for everyone, whatever the setup version.
+        "blank_form_scope": scope.steady if scope and extra.get("form", blank) is blank else None,
     }
 
 

@@ -154,6 +154,29 @@ def test_a_change_made_with_raw_sql_shows_at_the_next_request(
     assert queries > (4 if name == "list page" else 3)  # read again
 
 
+def test_the_blank_check_form_is_kept_across_setup_versions(
+    admin_client, support_client, account, domain
+):
+    """It shows nothing of the setup: a change renders the tables again, not the form; and it is
+    the same form for every role."""
+    world = one_of_everything(account, domain)
+    url = TABS["sip-users"](world, account)
+
+    def forms() -> list[str]:
+        return [html for html in cached_entries() if 'name="username"' in html]
+
+    get(admin_client, url)
+    assert len(forms()) == 1
+    change_with_sql(
+        "UPDATE sip_credential SET username = 'renamed' WHERE id = %s", world["credential_id"]
+    )
+    after, _ = get(admin_client, url)
+    seen_by_support, _ = get(support_client, url)
+    assert "renamed" in after and "renamed" in seen_by_support
+    assert len(forms()) == 1
+    assert 'id="id_username"' in after and 'id="id_username"' in seen_by_support
+
+
 def test_every_table_and_the_account_move_the_version_on_every_kind_of_change(account, domain):
     """The triggers themselves, table by table and event by event, with raw SQL."""
     world = one_of_everything(account, domain)
