@@ -17,7 +17,10 @@ from whippy.sql_tables import Select
 from whippy.sql_tables import fetch_all
 from whippy.sql_tables import places
 
-CREDENTIAL_LIST = Joined("credential_list", CredentialList, "l", "l.id = t.credential_list_id")
+# What the rows show of their list and domain: names (and what Retry's label says of a row).
+CREDENTIAL_LIST = Joined(
+    "credential_list", CredentialList, "l", "l.id = t.credential_list_id", ("id", "name")
+)
 
 DOMAINS = Select(
     SipDomain,
@@ -73,7 +76,10 @@ ATTACHMENTS = Select(
         "purpose": "t.purpose",
         "created_at": "t.created_at",
     },
-    joined=(Joined("domain", SipDomain, "d", "d.id = t.domain_id"), CREDENTIAL_LIST),
+    joined=(
+        Joined("domain", SipDomain, "d", "d.id = t.domain_id", ("id", "domain")),
+        CREDENTIAL_LIST,
+    ),
 )
 
 

@@ -5,8 +5,10 @@ from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db import IntegrityError
 from django.db import connection
+from django.db import connections
 from django.db import transaction
 from django.db.models import Count
 from django.db.models import IntegerField
@@ -39,37 +41,50 @@ def storable(key: int) -> bool:
     return 0 < key < 2**63
 
 
-def columns(model: type[Model], alias: str) -> str:
-    """The model's columns, in its fields' order, for a hand-written SELECT (see instance())."""
+def concrete(model: type[Model], only: Sequence[str] = ()) -> list:
+    """The model's fields with a column, in their order; only those named (attnames), if given."""
+    fields = model._meta.concrete_fields
+    return [field for field in fields if field.attname in only] if only else list(fields)
+
+
+def columns(model: type[Model], alias: str, only: Sequence[str] = ()) -> str:
+    """The model's columns (or only these), in its fields' order, for a hand-written SELECT
+    (see instance())."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in concrete(model, only))
 
 
-def instance(model: type[Model], values: Sequence[Any]) -> Model:
+def instance(model: type[Model], values: Sequence[Any], only: tuple[str, ...] = ()) -> Model:
     """A model instance from the values columns() selected, converted as the ORM converts them
-    (SQLite gives a date and time as text, for one)."""
+    (SQLite gives a date and time as text, for one). With only, the other fields are deferred,
+    as with QuerySet.only(): reading one is a query."""
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy for every value
+    size, names, conversions = _reading(model, db.vendor, only)
     converted = list(values)
-    if len(converted) != len(model._meta.concrete_fields):
+    if len(converted) != size:
         raise ValueError(f"{len(converted)} values for {model.__name__}'s columns")
-    for index, column, converters in _converters(model, connection.vendor):
+    for index, column, converters in conversions:
         value = converted[index]
         for convert in converters:
-            value = convert(value, column, connection)
+            value = convert(value, column, db)
         converted[index] = value
-    return model.from_db(connection.alias, None, converted)
+    return model.from_db(db.alias, names, converted)
 
 
 @cache
-def _converters(model: type[Model], vendor: str) -> list[tuple[int, Any, list]]:
-    """The model's columns that the ORM converts after reading, with their converters (the
-    same for every row: worked out once per model and database)."""
-    found = []
-    for index, field in enumerate(model._meta.concrete_fields):
+def _reading(model: type[Model], vendor: str, only: tuple[str, ...]) -> tuple:
+    """How many columns are read, their names where some are deferred, and the columns that
+    the ORM converts after reading, with their converters: the same for every row, so worked
+    out once per model, database and set of columns."""
+    fields = concrete(model, only)
+    conversions = []
+    for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
         converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
         if converters:
-            found.append((index, column, converters))
-    return found
+            conversions.append((index, column, converters))
+    names = [field.attname for field in fields] if only else None
+    return len(fields), names, conversions
 
 
 def get_row(model: type[Model], pk: int, **equal: int) -> Model | None:

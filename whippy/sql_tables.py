@@ -30,12 +30,14 @@ from whippy.tables import Table
 @dataclass(frozen=True)
 class Joined:
     """A row joined to the table's (a SIP user's credential list): read with the rows, set as
-    their attribute, and joined in the count and key queries only where their SQL names it."""
+    their attribute, and joined in the count and key queries only where their SQL names it.
+    Only the fields the rows show are read (a SIP domain has a dozen), the others deferred."""
 
     attribute: str
     model: type[Model]
     alias: str
     on: str
+    only: tuple[str, ...]
 
     @property
     def sql(self) -> str:
@@ -120,7 +122,7 @@ class SqlRows:
         select = self.select
         selected = [columns(select.model, "t")]
         selected += [f"{sql} AS {name}" for name, sql in select.counts.items()]
-        selected += [columns(join.model, join.alias) for join in select.joined]
+        selected += [columns(join.model, join.alias, join.only) for join in select.joined]
         what = ", ".join(selected)
         sql = f"SELECT {what} FROM {self._from(what)} WHERE t.id IN ({places(keys)})"  # noqa: S608
         own = len(select.model._meta.concrete_fields)
@@ -132,8 +134,10 @@ class SqlRows:
                 setattr(row, name, values[at])
                 at += 1
             for join in select.joined:
-                size = len(join.model._meta.concrete_fields)
-                setattr(row, join.attribute, instance(join.model, values[at : at + size]))
+                size = len(join.only)
+                setattr(
+                    row, join.attribute, instance(join.model, values[at : at + size], join.only)
+                )
                 at += size
             rows[row.pk] = row
         return [rows[key] for key in keys if key in rows]

@@ -122,9 +122,7 @@ def values(row, select: Select) -> tuple:
     own = tuple(getattr(row, field.attname) for field in row._meta.concrete_fields)
     counts = tuple(getattr(row, name) for name in select.counts)
     joined = tuple(
-        getattr(getattr(row, join.attribute), field.attname)
-        for join in select.joined
-        for field in join.model._meta.concrete_fields
+        getattr(getattr(row, join.attribute), name) for join in select.joined for name in join.only
     )
     return own, counts, joined, str(row)
 
