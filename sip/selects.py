@@ -22,6 +22,9 @@ CREDENTIAL_LIST = Joined(
     "credential_list", CredentialList, "l", "l.id = t.credential_list_id", ("id", "name")
 )
 
+# SQLite's index of username trigrams (sip/migrations/0013_username_trigram_sqlite.py).
+USERNAME_TRIGRAMS = ("sip_credential_username", "username")
+
 DOMAINS = Select(
     SipDomain,
     "t.account_id = %s",
@@ -52,6 +55,7 @@ CREDENTIALS = Select(
         "created_at": "t.created_at",
         "password_changed_at": "t.password_changed_at",
     },
+    trigram={"username": USERNAME_TRIGRAMS},
 )
 
 SIP_USERS = Select(
@@ -65,6 +69,7 @@ SIP_USERS = Select(
     joined=(CREDENTIAL_LIST,),
     # Kept by the database (sip/migrations/0012_sip_user_count.py): 100,000 are not counted.
     total="SELECT sip_users FROM sip_sipusercount WHERE account_id = %s",
+    trigram={"username": USERNAME_TRIGRAMS},
 )
 
 ATTACHMENTS = Select(

@@ -9,6 +9,7 @@ from functools import reduce
 from operator import or_
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from sip.models import CredentialList
 from sip.models import Purpose
 from sip.models import SipDomain
 from whippy import registry
+from whippy import sql_tables
 from whippy.db import count_of
 from whippy.db import instance
 from whippy.sql_tables import Select
@@ -28,6 +30,9 @@ from whippy.sql_tables import SqlTable
 # Names with LIKE's wildcards and escape, cases, a letter outside ASCII, and repeats (ties).
 NAMES = ["Office", "office", "100% sure", "a_b", "back\\slash", "Zürich", "Office", "ab"]
 TERMS = ["", "o", "OFF", "%", "_", "\\", "ü", "Ü", "b", "nothing like it"]
+# Long enough for SQLite's index of username trigrams (sip/migrations/0013), which then narrows
+# the rows the LIKE tests: wildcards, a backslash, cases, a letter outside ASCII.
+TERMS += ["ffi", "OFFICE", "ÜRICH", "ürich", "%su", "a_b", "ck\\s", "0%-s", "100", "ffic_"]
 
 
 def setup_rows(account: ProviderAccount) -> None:
@@ -127,9 +132,12 @@ def values(row, select: Select) -> tuple:
     return own, counts, joined, str(row)
 
 
+@pytest.mark.parametrize("selective", [2_000, 0], ids=["index", "no-index"])
 @pytest.mark.parametrize("name", TABLES)
 @pytest.mark.parametrize("term", TERMS)
-def test_same_rows_counts_and_order_as_the_orm(accounts, name, term):
+def test_same_rows_counts_and_order_as_the_orm(accounts, name, term, selective, monkeypatch):
+    # With no row allowed, SQLite's index of trigrams is never asked: a plain scan.
+    monkeypatch.setattr(sql_tables, "SELECTIVE", selective)
     spec, select, orm, parent_of = TABLES[name]
     parent = parent_of(accounts) if parent_of else accounts
     compared = 0
@@ -207,3 +215,48 @@ def test_what_a_page_shows_beyond_its_rows_matches_the_orm(accounts):
         assert row.attached_names == ", ".join(names)
     # The list attached for both purposes to one domain names it once.
     assert any(row.attachments.count() > len(row.attached_domains) for row in lists)
+
+
+def test_sqlite_asks_its_index_of_trigrams_only_where_it_can_answer(accounts, monkeypatch):
+    """Which searches the index narrows (SQLite only: PostgreSQL has its own trigram index)."""
+    rows = selects.SIP_USERS.of(accounts.pk)
+    sqlite = connection.vendor == "sqlite"
+
+    def narrowed(term: str) -> bool:
+        return any(
+            "sip_credential_username" in sql
+            for sql, _ in rows.matching(term, ["username"]).conditions
+        )
+
+    assert narrowed("ffi") is sqlite
+    assert narrowed("ck\\s") is sqlite
+    assert not narrowed("ff")  # fewer than three characters: no trigram
+    assert not narrowed("a_b")  # no three characters in a row that are not wildcards
+    assert not selects.DOMAINS.of(accounts.pk).matching("ffi", ["name"]).conditions[1:-1]
+    monkeypatch.setattr(sql_tables, "SELECTIVE", 2)
+    assert narrowed("sla") is sqlite  # two rows, one per account: "back\\slash1"
+    assert not narrowed("ffi")  # eight: more than SELECTIVE, where a plain scan is cheaper
+
+
+def test_sqlite_keeps_its_index_of_trigrams_through_every_change(accounts):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's own index: PostgreSQL has a trigram index of its own")
+    credential = Credential.objects.filter(account=accounts).first()
+
+    def found(term: str) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM sip_credential_username WHERE username LIKE %s", [f"%{term}%"]
+            )
+            return [key for (key,) in cursor.fetchall()]
+
+    assert credential.pk in found(credential.username)
+    Credential.objects.filter(pk=credential.pk).update(username="renamed-one")
+    assert found("renamed-one") == [credential.pk]
+    assert credential.pk not in found(credential.username)
+    Credential.objects.filter(pk=credential.pk).delete()
+    assert found("renamed-one") == []
+    again = Credential(credential_list=credential.credential_list, username="brand-new-user")
+    again.set_password("Select-Test-Pass-1234")
+    again.save()
+    assert found("BRAND-NEW") == [again.pk]
