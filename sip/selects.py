@@ -109,3 +109,13 @@ def attached_domains(list_ids: Collection[int]) -> list[tuple[int, str, str]]:
         f"WHERE a.credential_list_id IN ({places(list_ids)}) ORDER BY d.domain, a.id"
     )
     return fetch_all(sql, list(list_ids))
+
+
+def domain_names(list_ids: Collection[int]) -> dict[int, list[str]]:
+    """The domains each of these lists is attached to, by name, each once (a list may be
+    attached to a domain for calls and for registrations)."""
+    names: dict[int, list[str]] = {key: [] for key in list_ids}
+    for list_id, _, domain in attached_domains(list_ids):
+        if domain not in names[list_id][-1:]:  # in order of domain: a repeat comes next
+            names[list_id].append(domain)
+    return names

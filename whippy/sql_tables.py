@@ -88,9 +88,15 @@ class SqlRows:
         tests = [f"{lookup % self.select.fields[name]} {operator % '%s'}" for name in fields]
         condition = (f"({' OR '.join(tests)})", (pattern,) * len(tests))
         narrowed = self._narrowed(term, fields)
-        return replace(self, conditions=(*self.conditions, *narrowed, condition))
+        conditions = self.conditions
+        if narrowed:
+            # A unary + keeps SQLite off the parent's index: it would walk the account's
+            # 100,000 keys testing each against the few the index named (12 ms), not read these.
+            (parent, values), *others = conditions
+            conditions = (("+" + parent, values), *others)
+        return replace(self, conditions=(*conditions, *narrowed, condition))
 
-    def _narrowed(self, term: str, fields: list[str]) -> tuple[tuple[str, tuple[str]], ...]:
+    def _narrowed(self, term: str, fields: list[str]) -> tuple[tuple[str, tuple], ...]:
         """On SQLite, where the field has an index of trigrams: the rows it says may contain
         the term, as a condition before the LIKE that still tests each of them. Only when the
         index can answer (three characters in a row that are not wildcards) and the rows it
@@ -105,12 +111,12 @@ class SqlRows:
             return ()
         table, column = self.select.trigram[fields[0]]
         # No escaping: a % or _ typed is a wildcard here, which only widens what may match.
-        may_match = f"SELECT rowid FROM {table} WHERE {column} LIKE %s"  # noqa: S608
-        pattern = f"%{term}%"
-        probe = f"SELECT COUNT(*) FROM ({may_match} LIMIT {SELECTIVE + 1})"  # noqa: S608
-        if self._run(probe, [pattern])[0][0] > SELECTIVE:
+        sql = f"SELECT rowid FROM {table} WHERE {column} LIKE %s LIMIT {SELECTIVE + 1}"  # noqa: S608
+        keys = tuple(key for (key,) in self._run(sql, [f"%{term}%"]))
+        if len(keys) > SELECTIVE:
             return ()
-        return ((f"t.id IN ({may_match})", (pattern,)),)
+        # Asked once: the count and the page's keys are given the keys it named.
+        return ((f"t.id IN ({places(keys)})", keys) if keys else ("1 = 0", ()),)
 
     def ordered(self, name: str, descending: bool) -> SqlRows:
         direction = "DESC" if descending else "ASC"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -38,12 +37,8 @@ SAVED = f"{LISTS}#list-saved"
 
 def with_domains(lists: list[CredentialList]) -> None:
     """The names of the domains each list is attached to, for this page's lists: one query
-    of names (model instances of every attachment and domain cost 20 ms a page). A domain
-    the list authenticates both calls and registrations on is named once."""
-    names: dict[int, list[str]] = defaultdict(list)
-    for list_id, _, domain in selects.attached_domains([row.pk for row in lists]):
-        if domain not in names[list_id][-1:]:  # in order of domain: a repeat comes next
-            names[list_id].append(domain)
+    of names (model instances of every attachment and domain cost 20 ms a page)."""
+    names = selects.domain_names([row.pk for row in lists])
     for credential_list in lists:
         credential_list.attached_domains = names[credential_list.pk]
         credential_list.attached_names = ", ".join(names[credential_list.pk])

@@ -34,7 +34,6 @@ from sip.forms import RotatePasswordForm
 from sip.models import Credential
 from sip.models import CredentialList
 from sip.models import password_version
-from sip.services import attached_domains
 from sip.views.common import account_context
 from sip.views.common import get_list
 from sip.views.common import list_to_change
@@ -76,7 +75,10 @@ def list_page_context(
         **account_context(request, membership, account, "credential-lists"),
         "credential_list": credential_list,
         "table": table,
-        "attached": SimpleLazyObject(lambda: attached_domains(credential_list)),
+        # Names by one query, read only when the list's header is rendered (not cached).
+        "attached": SimpleLazyObject(
+            lambda: selects.domain_names([credential_list.pk])[credential_list.pk]
+        ),
         "rotate_nonce": bulk.new_nonce(),  # the rotation form's one-time key
         **extra,
     }

@@ -223,10 +223,16 @@ def test_sqlite_asks_its_index_of_trigrams_only_where_it_can_answer(accounts, mo
     sqlite = connection.vendor == "sqlite"
 
     def narrowed(term: str) -> bool:
-        return any(
-            "sip_credential_username" in sql
-            for sql, _ in rows.matching(term, ["username"]).conditions
-        )
+        # The account's condition, the index's keys (when asked), the LIKE.
+        return len(rows.matching(term, ["username"]).conditions) == 3
+
+    if sqlite:
+        keys = rows.matching("ffi", ["username"]).conditions[1][1]
+        assert sorted(keys) == sorted(
+            Credential.objects.filter(username__contains="ffi").values_list("pk", flat=True)
+        )  # every account's: the LIKE and the account's condition still apply
+    assert narrowed("no such username") is sqlite  # the index names none: nothing to test
+    assert rows.matching("no such username", ["username"]).count() == 0
 
     assert narrowed("ffi") is sqlite
     assert narrowed("ck\\s") is sqlite
