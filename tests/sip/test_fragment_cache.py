@@ -208,6 +208,32 @@ def test_every_table_and_the_account_move_the_version_on_every_kind_of_change(ac
     assert version() > seen
 
 
+def test_one_statement_over_several_accounts_moves_each_version(account, empty_account, domain):
+    """PostgreSQL moves versions once per statement (sip/migrations/0014): one statement over
+    two accounts' rows moves both, and a statement that changes nothing moves none."""
+    world = one_of_everything(account, domain)
+    SipDomain.objects.create(account=empty_account, name="Spare", prefix="spare")
+
+    def versions() -> tuple[int, int]:
+        rows = ProviderAccount.objects.filter(pk__in=[account.pk, empty_account.pk])
+        found = dict(rows.values_list("pk", "setup_version"))
+        return found[account.pk], found[empty_account.pk]
+
+    seen = versions()
+    change_with_sql(
+        "UPDATE sip_sipdomain SET name = 'Both' WHERE account_id IN (%s, %s)",
+        account.pk,
+        empty_account.pk,
+    )
+    after = versions()
+    assert after[0] > seen[0] and after[1] > seen[1]
+    change_with_sql("UPDATE sip_sipdomain SET name = 'None' WHERE id = 0")
+    assert versions() == after
+    change_with_sql("DELETE FROM sip_credentialattachment WHERE id = %s", world["attachment_id"])
+    moved = versions()
+    assert moved[0] > after[0] and moved[1] == after[1]  # through the attachment's domain
+
+
 def test_the_version_never_goes_back(account):
     """A save() of an account read before a change writes back the old version: the database
     moves it past the newer one instead, so a version once seen never comes back."""

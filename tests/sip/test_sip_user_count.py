@@ -113,3 +113,23 @@ def test_the_sip_users_tab_shows_the_kept_count(admin_client, account, domain, s
 def test_an_account_without_sip_users_counts_none(empty_account):
     assert not SipUserCount.objects.filter(account=empty_account).exists()
     assert selects.SIP_USERS.of(empty_account.pk).count() == 0
+
+
+def test_one_statement_over_several_accounts_counts_each(account, empty_account, domain):
+    """PostgreSQL keeps the counts once per statement (sip/migrations/0014): one statement
+    that adds, moves and removes SIP users of two accounts counts each account's own."""
+    mine = CredentialList.objects.create(account=account, name="Mine")
+    theirs = CredentialList.objects.create(account=empty_account, name="Theirs")
+    Credential.objects.bulk_create(
+        [user(mine, f"m{i}") for i in range(4)] + [user(theirs, f"t{i}") for i in range(3)]
+    )
+    assert (kept(account), kept(empty_account)) == (4, 3)
+    sql(
+        "UPDATE sip_credential SET account_id = %s, credential_list_id = %s "
+        "WHERE username IN ('m0', 'm1')",
+        empty_account.pk,
+        theirs.pk,
+    )
+    assert (kept(account), kept(empty_account)) == (2, 5) == (real(account), real(empty_account))
+    sql("DELETE FROM sip_credential WHERE username IN ('m2', 't0', 't1')")
+    assert (kept(account), kept(empty_account)) == (1, 3) == (real(account), real(empty_account))
