@@ -15,7 +15,8 @@ as random stand-ins, and each response puts its own values in their place.
 
 Only GET and HEAD requests use the cache: a change answers with what it just wrote. Each
 process keeps its own fragments (settings.CACHES["fragments"], in memory); FRAGMENT_CACHE=false
-turns it off (the benchmark's cold pages).
+turns it off, and SETUP_FRAGMENT_CACHE=false only the fragments kept per setup version (the
+benchmark's cold pages: what the first view after a change renders).
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class Scope(Keyed):
     @classmethod
     def of(cls, request: AppRequest, account: ProviderAccount) -> Scope | None:
         """The scope of a request's tables, or None where nothing is cached."""
-        if not settings.FRAGMENT_CACHE or request.method not in CACHED:
+        if not (settings.FRAGMENT_CACHE and settings.SETUP_FRAGMENT_CACHE):
+            return None
+        if request.method not in CACHED:
             return None
         return cls(
             account.pk,
@@ -79,11 +82,6 @@ class Scope(Keyed):
             timezone.get_current_timezone_name(),
             get_language(),
         )
-
-    @property
-    def steady(self) -> Steady:
-        """The scope of the account page's markup that shows nothing of its setup."""
-        return Steady(self.account_id, self.organization, self.language)
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,12 @@ class Steady(Keyed):
     account_id: int
     organization: str  # its slug, in the form's address
     language: str
+
+    @classmethod
+    def of(cls, request: AppRequest, account: ProviderAccount) -> Steady | None:
+        if not settings.FRAGMENT_CACHE or request.method not in CACHED:
+            return None
+        return cls(account.pk, account.organization.slug, get_language())
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from sip.views.common import account_context
 from sip.views.common import render_tab
 from sip.views.common import tab_table
 from whippy import registry
+from whippy.fragments import Steady
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
 
@@ -52,7 +53,6 @@ def sip_users_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
     context = account_context(request, membership, account, "sip-users")
-    scope = context["scope"]
     blank = ConnectionCheckForm(account=account)
     table = tab_table(
         request,
@@ -68,7 +68,9 @@ def sip_users_context(
         "form": blank,
         **extra,
         # The blank check form is the same for everyone, whatever the setup version.
-        "blank_form_scope": scope.steady if scope and extra.get("form", blank) is blank else None,
+        "blank_form_scope": Steady.of(request, account)
+        if extra.get("form", blank) is blank
+        else None,
     }
 
 

@@ -416,6 +416,23 @@ def test_the_cache_can_be_turned_off(admin_client, account, domain, settings):
     assert not caches[ALIAS]._cache
 
 
+def test_the_setup_fragments_alone_can_be_turned_off(admin_client, account, domain, settings):
+    """What the first view after a change renders (the benchmark's cold pages): the account's
+    fragments every time; the frame and the blank check form, which no change touches, kept."""
+    settings.SETUP_FRAGMENT_CACHE = False
+    world = one_of_everything(account, domain)
+    url = TABS["sip-users"](world, account)
+    first, _ = get(admin_client, url)  # the setup review too, cached on its own
+    again, again_queries = get(admin_client, url)
+    assert again_queries > 4  # the rows are read every time (cached, the page would cost 3)
+    assert without_tokens(again) == without_tokens(first)
+    kept = cached_entries()
+    assert len(kept) == 3  # the head links, the frame and the blank check form
+    assert any('class="topbar"' in html for html in kept)
+    assert any('name="username"' in html for html in kept)
+    assert not any("desk" in html for html in kept)  # no row, header or tab strip
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_import_shows_at_the_next_request(admin_client, admin_request, account, fake_twilio):
     from sip import services
