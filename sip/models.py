@@ -330,6 +330,13 @@ class CredentialAttachment(Synced):
     # Imported from Twilio's legacy CredentialListMappings: counts as calls, and is flagged.
     legacy = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Its domain's account, kept by the database whoever adds the row (sip/migrations/
+    # 0015_attachment_account.py), and set here too: the Credential Attachments tab pages
+    # through an account's attachments on one index, instead of sorting them all through
+    # their domains.
+    account = models.ForeignKey(
+        ProviderAccount, on_delete=models.CASCADE, null=True, editable=False, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -345,12 +352,18 @@ class CredentialAttachment(Synced):
         indexes = [
             models.Index(fields=["credential_list", "domain"], name="attachment_list_domain"),
             models.Index(fields=["-created_at"], name="attachment_recent"),
+            models.Index(fields=["account", "-created_at"], name="attachment_account_recent"),
         ]
 
     activity_type = ObjectType.ATTACHMENT  # what Activity records of a change to it
 
     def __str__(self) -> str:
         return f"{self.credential_list} on {self.domain} ({self.get_purpose_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.account_id is None:
+            self.account_id = self.domain.account_id
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if (

@@ -74,7 +74,7 @@ SIP_USERS = Select(
 
 ATTACHMENTS = Select(
     CredentialAttachment,
-    "d.account_id = %s",
+    "t.account_id = %s",  # kept by the database (sip/migrations/0015_attachment_account.py)
     {
         "domain__domain": "d.domain",
         "credential_list__name": "l.name",

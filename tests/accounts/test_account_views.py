@@ -116,8 +116,8 @@ def test_delete_refusal_names_every_kind_it_still_has(admin_client, account, dom
     credential.save()
     response = admin_client.post(f"/o/acme/accounts/{account.pk}/delete/", headers=HTMX)
     assert (
-        "still has 1 SIP domain, 1 credential list and 2 credentials. Delete them first"
-        in response.content.decode()
+        "still has 1 SIP domain, 1 credential list, 2 credentials and 1 credential attachment. "
+        "Delete them first" in response.content.decode()
     )
     assert ProviderAccount.objects.filter(pk=account.pk).exists()
     assert not Activity.objects.exists()
@@ -146,7 +146,16 @@ def test_every_relation_of_an_account_but_its_history_blocks_its_delete(account,
         str(r.related_model._meta.verbose_name) for r in relations if r.related_model not in kept
     }
     # A model added later without an object in one_of_everything fails here, as it should.
-    assert counted == expected == {"SIP domain", "credential list", "credential"}
+    assert (
+        counted
+        == expected
+        == {
+            "SIP domain",
+            "credential list",
+            "credential",
+            "credential attachment",
+        }
+    )
 
 
 def test_delete_empty_account(admin_client, empty_account):

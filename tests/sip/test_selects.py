@@ -266,3 +266,29 @@ def test_sqlite_keeps_its_index_of_trigrams_through_every_change(accounts):
     again.set_password("Select-Test-Pass-1234")
     again.save()
     assert found("BRAND-NEW") == [again.pk]
+
+
+def test_an_attachment_carries_its_domains_account_however_it_is_written(accounts, org):
+    """sip/migrations/0015: the account column the Credential Attachments tab pages on is the
+    domain's, for a row made by the ORM, by bulk_create, by raw SQL, or moved to a domain of
+    another account."""
+    other = ProviderAccount.objects.create(organization=org, name="Other", provider="telnyx")
+    domain = SipDomain.objects.create(account=accounts, name="New", prefix="new-one")
+    elsewhere = SipDomain.objects.create(account=other, name="There", prefix="there")
+    phones = CredentialList.objects.create(account=accounts, name="Brand new")
+    made = CredentialAttachment.objects.create(
+        domain=domain, credential_list=phones, purpose=Purpose.CALLS
+    )
+    (bulk,) = CredentialAttachment.objects.bulk_create(
+        [CredentialAttachment(domain=domain, credential_list=phones, purpose=Purpose.REGISTRATIONS)]
+    )
+    assert bulk.account_id is None  # not set in memory: the database sets it
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sip_credentialattachment SET account_id = NULL, domain_id = %s WHERE id = %s",
+            [elsewhere.pk, made.pk],
+        )
+    every = CredentialAttachment.objects.select_related("domain")
+    assert all(row.account_id == row.domain.account_id for row in every)
+    assert CredentialAttachment.objects.get(pk=made.pk).account_id == other.pk
+    assert CredentialAttachment.objects.get(pk=bulk.pk).account_id == accounts.pk
