@@ -3,7 +3,7 @@ sets it on every insert and on an update of the row's domain, whoever writes the
 sets it too, so a saved instance has it). The Credential Attachments tab pages through an
 account's attachments on the (account, created_at) index; through their domains, SQLite sorted
 all 5,000 of the big account's for a page of 50 (1.9 ms of a page's 11). Existing rows are
-filled in the same migration."""
+filled in the same migration, and PostgreSQL's statistics brought up to date."""
 
 import django.db.models.deletion
 from django.db import migrations
@@ -38,6 +38,10 @@ def create(apps, schema_editor):
     schema_editor.execute(FILL)
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRESQL)
+        # Statistics of the new column now, not at autovacuum's next pass: without them the
+        # planner guessed 26 attachments for an account of 5,000, and sorted them all (1.5 ms
+        # instead of 0.2 for a page's keys).
+        schema_editor.execute("ANALYZE sip_credentialattachment")
     else:
         for statement in SQLITE:
             schema_editor.execute(statement)
