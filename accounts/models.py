@@ -185,6 +185,8 @@ class ProviderAccount(models.Model):
                 model, "counts_as_content", True
             ):
                 continue
+            if getattr(model, "copies_account_of", None):
+                continue  # counted with what it belongs to (an attachment, with its domain)
             count = model._default_manager.filter(**{relation.field.name: self}).count()
             if count:
                 meta = model._meta

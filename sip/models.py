@@ -356,6 +356,8 @@ class CredentialAttachment(Synced):
         ]
 
     activity_type = ObjectType.ATTACHMENT  # what Activity records of a change to it
+    # Its account is its domain's, copied: what blocks an account's delete is the domain.
+    copies_account_of = "domain"
 
     def __str__(self) -> str:
         return f"{self.credential_list} on {self.domain} ({self.get_purpose_display()})"
