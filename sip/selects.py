@@ -22,6 +22,12 @@ CREDENTIAL_LIST = Joined(
     "credential_list", CredentialList, "l", "l.id = t.credential_list_id", ("id", "name")
 )
 
+# The domains of a list's attachments (the list is t's, or t's list), for Select.lines.
+ATTACHED_TO = (
+    "FROM sip_credentialattachment a INNER JOIN sip_sipdomain d ON d.id = a.domain_id "
+    "WHERE a.credential_list_id = {}"
+)
+
 # SQLite's index of username trigrams (sip/migrations/0013_username_trigram_sqlite.py).
 USERNAME_TRIGRAMS = ("sip_credential_username", "username")
 
@@ -45,6 +51,7 @@ LISTS = Select(
         "attached_domain_count": "(SELECT COUNT(DISTINCT a.domain_id) "
         "FROM sip_credentialattachment a WHERE a.credential_list_id = t.id)",
     },
+    lines={"attached_domains": ("d.domain", ATTACHED_TO.format("t.id"))},
 )
 
 CREDENTIALS = Select(
@@ -68,6 +75,10 @@ SIP_USERS = Select(
         "created_at": "t.created_at",
     },
     joined=(CREDENTIAL_LIST,),
+    # "calls acme.sip.example.com": where the SIP user's list authenticates (whippy.rows).
+    lines={
+        "attached_for": ("a.purpose || ' ' || d.domain", ATTACHED_TO.format("t.credential_list_id"))
+    },
     # Kept by the database (sip/migrations/0012_sip_user_count.py): 100,000 are not counted.
     total="SELECT sip_users FROM sip_sipusercount WHERE account_id = %s",
     trigram={"username": USERNAME_TRIGRAMS},
@@ -82,22 +93,15 @@ ATTACHMENTS = Select(
         "purpose": "t.purpose",
         "created_at": "t.created_at",
     },
+    counts={
+        "credential_count": "(SELECT COUNT(*) FROM sip_credential c "
+        "WHERE c.credential_list_id = t.credential_list_id)",
+    },
     joined=(
         Joined("domain", SipDomain, "d", "d.id = t.domain_id", ("id", "domain")),
         CREDENTIAL_LIST,
     ),
 )
-
-
-def credential_counts(list_ids: Collection[int]) -> dict[int, int]:
-    """The number of SIP users of each of these lists (those with none are left out)."""
-    if not list_ids:
-        return {}
-    sql = (
-        "SELECT credential_list_id, COUNT(*) FROM sip_credential "  # noqa: S608 (keys: parameters)
-        f"WHERE credential_list_id IN ({places(list_ids)}) GROUP BY credential_list_id"
-    )
-    return dict(fetch_all(sql, list(list_ids)))
 
 
 def attached_domains(list_ids: Collection[int]) -> list[tuple[int, str, str]]:

@@ -15,11 +15,16 @@ templates and the code that reads them do not change.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
+from django.core.paginator import Page
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Model
 
@@ -28,6 +33,8 @@ from whippy.db import instance
 from whippy.tables import Table
 
 SELECTIVE = 2_000  # rows an index of trigrams may name for a search to use it
+# A row's lines (Select.lines), joined by newlines: (SQLite, PostgreSQL).
+_LINES = ("group_concat({}, char(10))", "string_agg({}, chr(10))")
 _TRIGRAM = re.compile(r"[^%_]{3}")
 
 
@@ -57,7 +64,9 @@ class Select:
     database keeps the number of a parent's rows, total is the query that reads it (one %s,
     the parent's key), used when nothing is searched. trigram names, for a field, SQLite's
     FTS5 table of its trigrams and its column there (PostgreSQL's trigram indexes need no
-    help): a search of that field asks it first which rows may match."""
+    help): a search of that field asks it first which rows may match. lines are what a row
+    shows of other tables (the domains a list is attached to): for a name, an expression and
+    the FROM ... WHERE ... of its values for row t, read with the row as its sorted lines."""
 
     model: type[Model]
     parent: str  # a condition with one %s, the parent's key: "t.account_id = %s"
@@ -66,6 +75,7 @@ class Select:
     joined: tuple[Joined, ...] = ()
     total: str = ""
     trigram: dict[str, tuple[str, str]] = field(default_factory=dict)
+    lines: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def of(self, parent: int) -> SqlRows:
         return SqlRows(self, ((self.parent, (parent,)),))
@@ -134,40 +144,53 @@ class SqlRows:
         sql = " AND ".join(condition for condition, _ in self.conditions)
         return sql, [value for _, values in self.conditions for value in values]
 
-    def count(self) -> int:
+    def _count(self) -> tuple[str, list[Any]]:
         if self.select.total and len(self.conditions) == 1:  # the parent's rows, unsearched
-            found = self._run(self.select.total, list(self.conditions[0][1]))
-            return found[0][0] if found else 0
+            return self.select.total, list(self.conditions[0][1])
         where, params = self._where()
-        sql = f"SELECT COUNT(*) FROM {self._from(where)} WHERE {where}"  # noqa: S608 (see _run)
-        return self._run(sql, params)[0][0]
+        return f"SELECT COUNT(*) FROM {self._from(where)} WHERE {where}", params  # noqa: S608
 
-    def keys(self, start: int, stop: int) -> list[int]:
+    def count(self) -> int:
+        found = self._run(*self._count())
+        return (found[0][0] if found else 0) or 0
+
+    def _keys(self, start: int, stop: int) -> tuple[str, list[Any]]:
         where, params = self._where()
         order = ", ".join(self.order)
         sql = (
             f"SELECT t.id FROM {self._from(where, order)} WHERE {where} "  # noqa: S608
             f"ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        return [key for (key,) in self._run(sql, [*params, stop - start, start])]
+        return sql, [*params, stop - start, start]
 
-    def by_key(self, keys: list[int]) -> list[Model]:
-        """These rows, in this order, with their counts and joined rows."""
-        if not keys:
-            return []
+    def keys(self, start: int, stop: int) -> list[int]:
+        return [key for (key,) in self._run(*self._keys(start, stop))]
+
+    def _columns(self) -> str:
         select = self.select
         selected = [columns(select.model, "t")]
         selected += [f"{sql} AS {name}" for name, sql in select.counts.items()]
+        aggregate = _LINES[connection.vendor == "postgresql"]
+        selected += [
+            f"(SELECT {aggregate.format(expression)} {rest}) AS {name}"
+            for name, (expression, rest) in select.lines.items()
+        ]
         selected += [columns(join.model, join.alias, join.only) for join in select.joined]
-        what = ", ".join(selected)
-        sql = f"SELECT {what} FROM {self._from(what)} WHERE t.id IN ({places(keys)})"  # noqa: S608
+        return ", ".join(selected)
+
+    def _rows(self, found: Iterable[Sequence[Any]]) -> list[Model]:
+        """Model instances of these rows of _columns, with their counts, lines and joined rows."""
+        select = self.select
         own = len(select.model._meta.concrete_fields)
-        rows = {}
-        for values in self._run(sql, keys):
+        rows = []
+        for values in found:
             row = instance(select.model, values[:own])
             at = own
             for name in select.counts:
                 setattr(row, name, values[at])
+                at += 1
+            for name in select.lines:
+                setattr(row, name, sorted(set(values[at].split("\n"))) if values[at] else [])
                 at += 1
             for join in select.joined:
                 size = len(join.only)
@@ -175,10 +198,40 @@ class SqlRows:
                     row, join.attribute, instance(join.model, values[at : at + size], join.only)
                 )
                 at += size
-            rows[row.pk] = row
+            rows.append(row)
+        return rows
+
+    def by_key(self, keys: list[int]) -> list[Model]:
+        """These rows, in this order, with their counts and joined rows."""
+        if not keys:
+            return []
+        what = self._columns()
+        sql = f"SELECT {what} FROM {self._from(what)} WHERE t.id IN ({places(keys)})"  # noqa: S608
+        rows = {row.pk: row for row in self._rows(self._run(sql, keys))}
         return [rows[key] for key in keys if key in rows]
 
+    def window(self, start: int, stop: int) -> tuple[int | None, list[Model]]:
+        """The number of rows, and the rows from start to stop, in one query (a round trip
+        to PostgreSQL costs more than what the database does here). The page's keys are read
+        first, on an index past the rows before them, then only their rows; the count is
+        beside each row (evaluated once: it names no row). None when the window is empty,
+        which says nothing of the count (a search that finds nothing, a page past the last)."""
+        count, count_params = self._count()
+        keys, key_params = self._keys(start, stop)
+        what = self._columns()
+        order = ", ".join(self.order)
+        sql = (
+            f"SELECT ({count}), {what} FROM {self._from(what, order)} "  # noqa: S608 (see _run)
+            f"WHERE t.id IN ({keys}) ORDER BY {order}"
+        )
+        found = self._run(sql, [*count_params, *key_params])
+        if not found:
+            return None, []
+        return found[0][0] or 0, self._rows(values[1:] for values in found)
+
     def __getitem__(self, window: slice) -> list[Model]:
+        if window.stop <= window.start:
+            return []
         # Two steps, so a deep page walks an index for its keys and reads only its own rows.
         return self.by_key(self.keys(window.start, window.stop))
 
@@ -218,5 +271,29 @@ class SqlTable(Table):
     def ordered(self, rows: SqlRows, order: str, descending: bool) -> SqlRows:
         return rows.ordered(order, descending)
 
+    @cached_property
+    def page(self) -> Page:
+        """The page's rows and the number of rows, from one query; where it finds no row (no
+        match, or a page past the last: Django's paginator shows the last), counted after."""
+        start = (self.number - 1) * self.per_page
+        count, rows = self.queryset.window(start, start + self.per_page)
+        if count is None:
+            return Counted(self.queryset, self.per_page, self.queryset.count()).get_page(
+                self.number
+            )
+        return Page(rows, self.number, Counted(self.queryset, self.per_page, count))
+
+    @cached_property
+    def paginator(self) -> Paginator:
+        return self.page.paginator
+
     def page_rows(self, rows: SqlRows, per_page: int) -> list:
         return list(self.page.object_list)
+
+
+class Counted(Paginator):
+    """A paginator told the number of rows (read with a page of them)."""
+
+    def __init__(self, rows: SqlRows, per_page: int, count: int) -> None:
+        super().__init__(rows, per_page)
+        self.count = count

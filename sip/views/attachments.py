@@ -41,30 +41,25 @@ SAVED = f"{ATTACHMENTS}#attachment-saved"
 PREREQUISITES = "Create a SIP domain and a credential list before adding an attachment."
 
 
-def with_credential_counts(attachments: list[CredentialAttachment]) -> None:
-    """SIP users per list, for this page's lists only: one grouped query."""
-    counts = selects.credential_counts({row.credential_list_id for row in attachments})
-    for row in attachments:
-        row.credential_count = counts.get(row.credential_list_id, 0)
-
-
 def attachments_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
     context = account_context(request, membership, account, "attachments")
-    table = tab_table(
-        request,
-        registry.ATTACHMENTS,
-        selects.ATTACHMENTS.of(account.pk),
-        account,
-        prepare=with_credential_counts,
-    )
+    table = tab_table(request, registry.ATTACHMENTS, selects.ATTACHMENTS.of(account.pk), account)
+
+    def has(model: type[SipDomain | CredentialList]) -> SimpleLazyObject:
+        # An attachment (one the table shows, searched or not) has a domain and a list: the
+        # table's rows, read anyway, say so without a query.
+        return SimpleLazyObject(
+            lambda: table.paginator.count > 0 or model.objects.filter(account=account).exists()
+        )
+
     return {
         **context,
         "table": table,
         # Lazy: read only when the page's header (a cached fragment) or the table is rendered.
-        "has_domains": SimpleLazyObject(SipDomain.objects.filter(account=account).exists),
-        "has_lists": SimpleLazyObject(CredentialList.objects.filter(account=account).exists),
+        "has_domains": has(SipDomain),
+        "has_lists": has(CredentialList),
         "prerequisites": PREREQUISITES,
         **extra,
     }

@@ -36,16 +36,14 @@ SIP_USERS = "sip/sip_user_list.html"
 
 def where_they_authenticate(credentials: list[Credential]) -> None:
     """Sets each credential's authenticates ({"calls": [domains], "registrations": [...]}) and
-    the domain its Check link fills in, from one query over their lists' attachments."""
-    where: dict[int, dict[str, list[str]]] = {}
-    lists = {credential.credential_list_id for credential in credentials}
-    for list_id, purpose, domain in selects.attached_domains(lists):
-        where.setdefault(list_id, {"calls": [], "registrations": []})[purpose].append(domain)
+    the domain its Check link fills in, from its list's attachments read with it
+    (attached_for: "calls acme.sip.example.com", sorted)."""
     for credential in credentials:
-        credential.authenticates = where.get(
-            credential.credential_list_id, {"calls": [], "registrations": []}
-        )
-        domains = credential.authenticates["calls"] + credential.authenticates["registrations"]
+        credential.authenticates = where = {"calls": [], "registrations": []}
+        for line in credential.attached_for:
+            purpose, domain = line.split(" ", 1)
+            where[purpose].append(domain)
+        domains = where["calls"] + where["registrations"]
         credential.check_domain = domains[0] if domains else ""
 
 

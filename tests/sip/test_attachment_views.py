@@ -62,6 +62,22 @@ def test_table_and_empty_state(admin_client, account, domain, phones):
     assert ">Calls</span>" in page and "(3 SIP users)" in page
 
 
+def test_the_add_form_shows_whatever_the_table_finds(admin_client, account, domain, phones):
+    """Whether the account has domains and lists comes from the table's rows where they show
+    any (an attachment has both) and from the database where they do not: a search that
+    finds nothing keeps the form, not the prerequisites."""
+    CredentialAttachment.objects.create(domain=domain, credential_list=phones, purpose="calls")
+    for params in ({}, {"q": "acme"}, {"q": "no such thing"}, {"page": "9"}):
+        page = admin_client.get(url(account), params).content.decode()
+        assert "before adding an attachment" not in page, params
+        assert "Add credential attachment" in page, params
+        assert 'aria-describedby="prerequisites"' not in page, params
+    assert (
+        "match “no such thing”"
+        in admin_client.get(url(account), {"q": "no such thing"}).content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("make_domain", "make_list", "missing"),
     [
