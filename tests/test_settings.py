@@ -78,3 +78,24 @@ def test_debug_is_off_unless_asked():
         "False",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]
+
+
+def test_postgresql_plans_a_query_once_per_connection(requires_postgresql, account):
+    """On PostgreSQL a query sent a second time on a connection is prepared (settings:
+    server-side binding, DB_PREPARE_THRESHOLD): its later runs are not planned again."""
+    from django.db import connection
+
+    from sip import selects
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [statement for (statement,) in cursor.fetchall()]
+
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    rows = selects.DOMAINS.of(account.pk)
+    rows.window(0, 50)
+    assert not [s for s in prepared() if "sip_sipdomain" in s]  # once: not yet
+    rows.window(0, 50)
+    rows.window(50, 100)  # the same statement, other parameters
+    assert len([s for s in prepared() if "sip_sipdomain" in s]) == 1

