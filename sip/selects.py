@@ -75,7 +75,7 @@ SIP_USERS = Select(
         "created_at": "t.created_at",
     },
     joined=(CREDENTIAL_LIST,),
-    # "calls acme.sip.example.com": where the SIP user's list authenticates (whippy.rows).
+    # "calls acme.sip.example.com": where its list authenticates (views.sip_users reads them).
     lines={
         "attached_for": ("a.purpose || ' ' || d.domain", ATTACHED_TO.format("t.credential_list_id"))
     },
