@@ -16,8 +16,12 @@ no cache at all (a third server, FRAGMENT_CACHE=false), reported beside them.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/whippy_bench .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py            # SQLite, in bench/bench.sqlite3
 
-BENCH_SECONDS sets how long each page is driven (default 5); BENCH_ONLY (a regular expression)
-drives only the pages whose label it matches, besides the floor and the admin changelists.
+The three servers run side by side, and every page is driven in BENCH_ROUNDS rounds (3) of
+BENCH_SECONDS each (2), one round of every page after the other: a page's figures are the
+median of its rounds. On a shared machine whose speed drifts by a third within minutes, a page
+and the floor it is compared with are then measured across the same minutes. BENCH_ONLY (a
+regular expression) drives only the pages whose label it matches, besides the floor and the
+admin changelists.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ environment()
 # The in-process query counting runs on plain HTTP too.
 os.environ.setdefault("HTTPS", "false")
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "2"))  # a round
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = 8
 PRODUCTION = {
     "DEBUG": "false",
@@ -97,7 +102,7 @@ def start_server(port: int, **settings: str) -> subprocess.Popen:
         [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     gunicorn = str(Path(python).with_name("gunicorn"))
-    log = (ROOT / "bench" / "server.log").open("w")  # errors, if any, land here
+    log = (ROOT / "bench" / f"server-{port}.log").open("w")  # errors, if any, land here
     server = subprocess.Popen(
         [gunicorn, "whippy.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
@@ -383,7 +388,7 @@ def report(all_scenarios: list[Scenario], seed_line: str) -> bool:
     engine = os.environ["DATABASE_URL"].split(":", 1)[0]
     print(
         f"\n## Benchmark ({engine}, gunicorn 2 workers, wrk concurrency {CONNECTIONS}, "
-        f"{SECONDS} s a page)\n"
+        f"{ROUNDS} rounds of {SECONDS} s a page, medians)\n"
     )
     print(seed_line + "\n")
     print("| page | req/s | p50 ms | p99 ms | × floor | × admin | bytes | SQL queries |")
@@ -436,32 +441,55 @@ def report(all_scenarios: list[Scenario], seed_line: str) -> bool:
     return ok
 
 
-def measure(
-    scenarios: list[Scenario], signed_in: tuple[str, str] | None = None, **settings: str
-) -> tuple[str, str]:
-    """Drives each scenario against one server started with these settings, signed in (once
-    per run: a code of the authenticator app is accepted once) as signed_in says, or anew.
-    Returns the session's cookie and CSRF token."""
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def measure(scenarios: list[Scenario]) -> None:
+    """Drives every scenario against its server (one per mode, side by side), signed in
+    once (a code of the authenticator app is accepted once): each page in ROUNDS rounds of
+    SECONDS, one round of every page after the other, its figures the median of its rounds;
+    then the POST scenarios, once (the write scenario's lists would show on the pages)."""
     from bench.seed import PASSWORD
     from bench.seed import USERNAME
 
-    port = free_port()
-    server = start_server(port, **settings)
-    base = f"http://127.0.0.1:{port}"
+    servers = {}
     try:
-        cookie, csrf = signed_in or log_in(base, USERNAME, PASSWORD)
-        for scenario in scenarios:
+        for mode in ("warm", "cold", "off"):
+            port = free_port()
+            servers[mode] = (f"http://127.0.0.1:{port}", start_server(port, **MODES[mode]))
+        cookie, csrf = log_in(servers["warm"][0], USERNAME, PASSWORD)
+        pages = [s for s in scenarios if s.body is None]
+        rounds: dict[int, list[dict]] = {id(s): [] for s in pages}
+        for scenario in pages:
+            base = servers[scenario.cache or "warm"][0]
+            # A dict of its own: the modes' scenarios are copies (dataclasses.replace) of one.
+            scenario.result = {"bytes": fetch_bytes(base, scenario, cookie, csrf)}
+            drive(base, scenario, cookie, csrf, 1)  # warm up: caches, connections
+        for number in range(ROUNDS):
+            for scenario in pages:
+                base = servers[scenario.cache or "warm"][0]
+                rounds[id(scenario)].append(drive(base, scenario, cookie, csrf, SECONDS))
+            print(f"  round {number + 1} of {ROUNDS} done", file=sys.stderr)
+        for scenario in pages:
+            done = rounds[id(scenario)]
+            scenario.result.update(
+                {key: median([r[key] for r in done]) for key in ("rps", "p50", "p99")},
+                errors=sum(r["errors"] for r in done),
+            )
+        base = servers["warm"][0]
+        for scenario in [s for s in scenarios if s.body is not None]:
             # Bytes first: the write scenario's answer shows the lists table, which its own
             # run then fills with lists of random names.
             size = fetch_bytes(base, scenario, cookie, csrf)
-            drive(base, scenario, cookie, csrf, 1)  # warm up: caches, connections
-            scenario.result = drive(base, scenario, cookie, csrf, SECONDS)
+            drive(base, scenario, cookie, csrf, 1)
+            scenario.result = drive(base, scenario, cookie, csrf, SECONDS * ROUNDS)
             scenario.result["bytes"] = size
             print(f"  {scenario.name}: {scenario.result['rps']:.0f} req/s", file=sys.stderr)
-        return cookie, csrf
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for _, server in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def main() -> None:
@@ -497,11 +525,8 @@ def main() -> None:
         all_scenarios = [
             s for s in all_scenarios if s.label.startswith(always) or only.search(s.name)
         ]
-    signed_in = measure([s for s in all_scenarios if s.cache not in ("cold", "off")])
-    undo_writes(big.pk)  # the cold pages read the seeded data, as the warm ones did
-    for mode in ("cold", "off"):
-        measure([s for s in all_scenarios if s.cache == mode], signed_in, **MODES[mode])
-        undo_writes(big.pk)
+    measure(all_scenarios)
+    undo_writes(big.pk)
     from bench.seed import USERNAME
 
     count_queries(all_scenarios, USERNAME)
