@@ -29,7 +29,7 @@ from django.db import connection
 from django.db.models import Model
 
 from whippy.db import columns
-from whippy.db import instance
+from whippy.db import maker
 from whippy.tables import Table
 
 SELECTIVE = 2_000  # rows an index of trigrams may name for a search to use it
@@ -192,9 +192,11 @@ class SqlRows:
         """Model instances of these rows of _columns, with their counts, lines and joined rows."""
         select = self.select
         own = len(select.model._meta.concrete_fields)
+        make = maker(select.model)
+        joined = [(join, maker(join.model, join.only)) for join in select.joined]
         rows = []
         for values in found:
-            row = instance(select.model, values[:own])
+            row = make(values[:own])
             at = own
             for name in select.counts:
                 setattr(row, name, values[at])
@@ -202,11 +204,9 @@ class SqlRows:
             for name in select.lines:
                 setattr(row, name, sorted(set(values[at].split("\n"))) if values[at] else [])
                 at += 1
-            for join in select.joined:
+            for join, make_joined in joined:
                 size = len(join.only)
-                setattr(
-                    row, join.attribute, instance(join.model, values[at : at + size], join.only)
-                )
+                setattr(row, join.attribute, make_joined(values[at : at + size]))
                 at += size
             rows.append(row)
         return rows

@@ -26,6 +26,7 @@ from sip.models import Purpose
 from sip.models import SipDomain
 from whippy import registry
 from whippy import sql_tables
+from whippy.db import columns
 from whippy.db import count_of
 from whippy.db import instance
 from whippy.sql_tables import Select
@@ -229,6 +230,48 @@ def test_a_table_whose_select_lacks_a_column_is_refused(rf, accounts):
 def test_instance_refuses_values_that_are_not_the_models_columns():
     with pytest.raises(ValueError, match="SipDomain"):
         instance(SipDomain, [1, 2])
+
+
+def test_instance_is_what_the_orm_makes(accounts):
+    """instance() builds a row without Model.__init__: the same values, a row of the database
+    (saved with an UPDATE), the same deferred fields as only(), which load when read."""
+    orm = SipDomain.objects.filter(account=accounts).order_by("pk").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns(SipDomain, 't')} FROM sip_sipdomain t WHERE id = %s", [orm.pk]
+        )
+        values = cursor.fetchone()
+    row = instance(SipDomain, values)
+    assert [getattr(row, f.attname) for f in SipDomain._meta.concrete_fields] == [
+        getattr(orm, f.attname) for f in SipDomain._meta.concrete_fields
+    ]
+    assert (row._state.adding, row._state.db) == (False, orm._state.db)
+    assert row == orm and row.get_deferred_fields() == set()
+    row.name = "Renamed"
+    row.save(update_fields=["name"])
+    assert SipDomain.objects.get(pk=orm.pk).name == "Renamed"
+    assert SipDomain.objects.filter(account=accounts).count() == len(NAMES)  # no INSERT
+    some = instance(SipDomain, [orm.pk, orm.name], ("id", "name"))
+    expected = SipDomain.objects.only("id", "name").get(pk=orm.pk).get_deferred_fields()
+    assert some.get_deferred_fields() == expected
+    assert some.domain == orm.domain  # a deferred field reads its row
+
+
+def test_instance_of_a_model_with_an_init_receiver_goes_through_init(accounts):
+    from django.db.models.signals import post_init
+
+    made = []
+
+    def receiver(sender, instance, **kwargs):
+        made.append(instance)
+
+    post_init.connect(receiver, sender=SipDomain)
+    try:
+        rows = selects.DOMAINS.of(accounts.pk)[0:3]
+    finally:
+        post_init.disconnect(receiver, sender=SipDomain)
+    assert made == rows and len(rows) == 3
+    assert selects.DOMAINS.of(accounts.pk)[0:3] == rows and len(made) == 3  # none, unconnected
 
 
 def test_what_a_list_page_shows_beyond_its_rows_matches_the_orm(accounts):
