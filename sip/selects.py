@@ -1,12 +1,10 @@
 """The SQL of the account's big tables (whippy/sql_tables.py): for each, the condition on its
 parent, the SQL of the fields its columns sort by and its search looks in (named as in
-whippy/registry.py), the counts its rows show and the rows joined to it; and what a page of
-their rows shows beyond them, in one query for the page's credential lists. The same SQL as the
+whippy/registry.py), the counts its rows show, the lines they show of other tables (a list's
+domains) and the rows joined to them; and a list's domains for its own page. The same SQL as the
 ORM's for these tables; tests/sip/test_selects.py compares every sort and search with it."""
 
 from __future__ import annotations
-
-from collections.abc import Collection
 
 from sip.models import Credential
 from sip.models import CredentialAttachment
@@ -15,7 +13,6 @@ from sip.models import SipDomain
 from whippy.sql_tables import Joined
 from whippy.sql_tables import Select
 from whippy.sql_tables import fetch_all
-from whippy.sql_tables import places
 
 # What the rows show of their list and domain: names (and what Retry's label says of a row).
 CREDENTIAL_LIST = Joined(
@@ -104,23 +101,8 @@ ATTACHMENTS = Select(
 )
 
 
-def attached_domains(list_ids: Collection[int]) -> list[tuple[int, str, str]]:
-    """(list, purpose, domain) for every attachment of these lists, by domain."""
-    if not list_ids:
-        return []
-    sql = (
-        "SELECT a.credential_list_id, a.purpose, d.domain FROM sip_credentialattachment a "  # noqa: S608
-        "INNER JOIN sip_sipdomain d ON d.id = a.domain_id "
-        f"WHERE a.credential_list_id IN ({places(list_ids)}) ORDER BY d.domain, a.id"
-    )
-    return fetch_all(sql, list(list_ids))
-
-
-def domain_names(list_ids: Collection[int]) -> dict[int, list[str]]:
-    """The domains each of these lists is attached to, by name, each once (a list may be
-    attached to a domain for calls and for registrations)."""
-    names: dict[int, list[str]] = {key: [] for key in list_ids}
-    for list_id, _, domain in attached_domains(list_ids):
-        if domain not in names[list_id][-1:]:  # in order of domain: a repeat comes next
-            names[list_id].append(domain)
-    return names
+def domain_names(list_id: int) -> list[str]:
+    """The domains a list is attached to, each once, as the Credential Lists tab shows them
+    (LISTS' attached_domains: the same SQL, sorted in Python)."""
+    sql = f"SELECT DISTINCT d.domain {ATTACHED_TO.format('%s')}"
+    return sorted(domain for (domain,) in fetch_all(sql, [list_id]))

@@ -76,9 +76,7 @@ def list_page_context(
         "credential_list": credential_list,
         "table": table,
         # Names by one query, read only when the list's header is rendered (not cached).
-        "attached": SimpleLazyObject(
-            lambda: selects.domain_names([credential_list.pk])[credential_list.pk]
-        ),
+        "attached": SimpleLazyObject(lambda: selects.domain_names(credential_list.pk)),
         "rotate_nonce": bulk.new_nonce(),  # the rotation form's one-time key
         **extra,
     }
