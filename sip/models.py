@@ -481,3 +481,32 @@ class SipUserCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sip_users} SIP users in account {self.account_id}"
+
+
+class AttachmentCount(models.Model):
+    """How many credential attachments an account has, kept by the database as SipUserCount is
+    (sip/migrations/0016_kept_counts.py): the Credential Attachments tab shows it instead of
+    counting 5,000 rows on every view. An account without a row has none."""
+
+    account = models.OneToOneField(
+        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    attachments = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.attachments} attachments in account {self.account_id}"
+
+
+class CredentialCount(models.Model):
+    """How many SIP users a credential list has, kept by the database as SipUserCount is
+    (sip/migrations/0016_kept_counts.py): the Credential Lists and Credential Attachments tabs
+    show it beside each row, and a list's page as its total, instead of counting the list's
+    credentials for every row. A list without a row has none."""
+
+    credential_list = models.OneToOneField(
+        CredentialList, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    credentials = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.credentials} SIP users in list {self.credential_list_id}"

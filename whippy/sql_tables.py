@@ -135,11 +135,13 @@ class SqlRows:
         sql = self.select.fields.get(name) or self.select.counts[name]
         return replace(self, order=((sql, direction), ("t.id", direction)))
 
-    def _order_by(self, *names: str) -> str:
-        """The ORDER BY's terms; of these names (a CTE's columns) for its expressions, if given."""
+    def _order_by(self, *names: str, backwards: bool = False) -> str:
+        """The ORDER BY's terms; of these names (a CTE's columns) for its expressions, if given;
+        backwards, every direction turned round (the last row first)."""
         expressions = names or [sql for sql, _ in self.order]
+        turned = {"ASC": "DESC", "DESC": "ASC"} if backwards else {"ASC": "ASC", "DESC": "DESC"}
         return ", ".join(
-            f"{sql} {direction}"
+            f"{sql} {turned[direction]}"
             for sql, (_, direction) in zip(expressions, self.order, strict=True)
         )
 
@@ -172,6 +174,40 @@ class SqlRows:
             f"ORDER BY {order} LIMIT %s OFFSET %s"
         )
         return sql, [*params, stop - start, start]
+
+    def _keys_from_nearer_end(self, start: int, stop: int) -> tuple[str, list[Any]]:
+        """The keys of rows start to stop, read from the end they are nearer to, where the
+        database keeps the number of the parent's rows (Select.total) and nothing is searched:
+        past the middle, the rows are read backwards, past the rows after them. Page 2,000 of
+        an account's 100,000 SIP users walked 99,950 keys of the index first; now 0, and no
+        page walks more than half of them. Both parts are in the query; the one for the other
+        end is given LIMIT 0 and reads nothing (the count is the kept one: one index lookup)."""
+        where, params = self._where()
+        order = self._order_by()
+        table = self._from(where, order)
+        # The kept number of rows (n), the first row of the page and the one past its last.
+        kept = f"COALESCE(({self.select.total}), 0)"
+        page = f"WITH page AS (SELECT {kept} AS n, %s AS first, %s AS past)"
+        forward = (
+            f"SELECT t.id FROM {table} WHERE {where} ORDER BY {order} "  # noqa: S608 (see _run)
+            "LIMIT (SELECT CASE WHEN 2 * first <= n THEN past - first ELSE 0 END FROM page) "
+            "OFFSET %s"
+        )
+        # Backwards, the page's rows are those past the last n - past rows: as many as there
+        # are before past, after first (none on a page past the last).
+        backward = (
+            f"SELECT t.id FROM {table} WHERE {where} "  # noqa: S608 (see _run)
+            f"ORDER BY {self._order_by(backwards=True)} "
+            "LIMIT (SELECT CASE WHEN 2 * first > n AND n > first "
+            "THEN (CASE WHEN n < past THEN n ELSE past END) - first ELSE 0 END FROM page) "
+            "OFFSET (SELECT CASE WHEN n > past THEN n - past ELSE 0 END FROM page)"
+        )
+        # The last LIMIT changes no row: it tells PostgreSQL's planner how many there are (it
+        # guessed 10,000 from the LIMITs it cannot work out, and planned, and compiled, for them).
+        sql = (
+            f"{page} SELECT id FROM ({forward}) f UNION ALL SELECT id FROM ({backward}) b LIMIT %s"  # noqa: S608
+        )
+        return sql, [*self.conditions[0][1], start, stop, *params, start, *params, stop - start]
 
     def keys(self, start: int, stop: int) -> list[int]:
         return [key for (key,) in self._run(*self._keys(start, stop))]
@@ -237,7 +273,8 @@ class SqlRows:
         else:
             found = ""
             count, count_params = self._count()
-            keys, key_params = self._keys(start, stop)
+            nearer = self.select.total and start > 0  # the first page is read forwards
+            keys, key_params = (self._keys_from_nearer_end if nearer else self._keys)(start, stop)
             params = [*count_params, *key_params]
         sql = (
             f"{found}SELECT ({count}), {what} FROM {self._from(what, order)} "  # noqa: S608

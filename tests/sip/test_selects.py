@@ -200,6 +200,28 @@ def test_same_rows_counts_and_order_as_the_orm(accounts, name, term, selective, 
         assert compared, "the search should find rows to compare"
 
 
+@pytest.mark.parametrize("name", TABLES)
+def test_every_window_is_the_orms_from_either_end(accounts, name):
+    """Where the database keeps the number of rows (Select.total), a page past the middle is
+    read backwards: every window, on every sort, either way, of every size, up to past the
+    last row, is the ORM's."""
+    spec, select, orm, parent_of = TABLES[name]
+    parent = parent_of(accounts) if parent_of else accounts
+    for column in [c for c in spec.columns if c.order]:
+        for descending in (False, True):
+            rows = select.of(parent.pk).ordered(column.order, descending)
+            prefix = "-" if descending else ""
+            expected = orm(parent).order_by(f"{prefix}{column.order}", f"{prefix}pk")
+            every = [values(row, select, orm=True) for row in expected]
+            assert len(every) >= 3  # a window past the middle is read backwards
+            for size in (1, 2, 3, len(every)):
+                for start in range(len(every) + 2):
+                    count, window = rows.window(start, start + size)
+                    got = [values(row, select) for row in window]
+                    assert got == every[start : start + size], (column.order, start, size)
+                    assert count == (len(every) if got else None)
+
+
 def test_the_data_has_ties_and_rows_of_another_account(accounts):
     """What the comparison above relies on: equal sort values (so the key decides), and rows
     of another account (which must not show)."""
