@@ -116,37 +116,26 @@ def test_postgresql_connections_cost_pages_read_out_of_order_as_in_memory(requir
         assert cursor.fetchone() == ("1.1",)
 
 
+def database_options(**env: str) -> str:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "whippy.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_a_random_page_cost_that_is_not_a_number_is_refused():
     env = {**PRODUCTION, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
     result = manage("check", env={**env, "DB_RANDOM_PAGE_COST": "cheap"})
     assert result.returncode != 0
     assert "DB_RANDOM_PAGE_COST must be a number" in result.stderr
-    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
-    chosen = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            **env,
-            "DB_RANDOM_PAGE_COST": "2",
-            "DJANGO_SETTINGS_MODULE": "whippy.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "'options': '-c random_page_cost=2.0'" in chosen.stdout, chosen.stderr
-    chosen = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            **env,
-            "DB_RANDOM_PAGE_COST": "",
-            "DJANGO_SETTINGS_MODULE": "whippy.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "random_page_cost" not in chosen.stdout and "prepare_threshold" in chosen.stdout
+    chosen = database_options(**env, DB_RANDOM_PAGE_COST="2")
+    assert "'options': '-c random_page_cost=2.0'" in chosen
+    chosen = database_options(**env, DB_RANDOM_PAGE_COST="")
+    assert "random_page_cost" not in chosen and "prepare_threshold" in chosen

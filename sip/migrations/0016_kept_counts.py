@@ -11,30 +11,22 @@ the count moves. A count that comes down to zero is removed, so a list or an acc
 deleted by raw SQL once it is empty leaves no row behind to refer to it. Tests in tests/sip/test_kept_counts.py make changes of every kind, on both
 databases, and compare with real counts."""
 
+import importlib
+
 import django.db.models.deletion
 from django.db import migrations
 from django.db import models
+
+STATEMENT_TRIGGERS = importlib.import_module("sip.migrations.0014_statement_triggers_postgresql")
 
 # the counts table: (its key, its number, the table it counts)
 KEPT = {
     "sip_attachmentcount": ("account_id", "attachments", "sip_credentialattachment"),
     "sip_credentialcount": ("credential_list_id", "credentials", "sip_credential"),
 }
-EVENTS = {
-    "INSERT": "REFERENCING NEW TABLE AS new_rows",
-    "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    "DELETE": "REFERENCING OLD TABLE AS old_rows",
-}
-FUNCTION = """
-CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {body}
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER {name} AFTER {event} ON {table} {referencing}
-    FOR EACH STATEMENT EXECUTE FUNCTION {name}();
-"""
+# The statement triggers' transition tables and function, as for the SIP user counts.
+EVENTS = STATEMENT_TRIGGERS.EVENTS
+FUNCTION = STATEMENT_TRIGGERS.FUNCTION
 
 
 def fill(counts: str) -> str:
