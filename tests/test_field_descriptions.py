@@ -1,17 +1,25 @@
 """Screen readers read a field's errors and help through aria-describedby: every id it names must
-exist in the same page, on every form, blank and with errors, as a page and as an HTMX swap."""
+exist in the same page, on every form, blank and with errors, as a page and as an HTMX swap. And
+every field renders through Jinja2 as Django's own templates would render it."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
+from django.forms import BaseForm
+from django.forms import BoundField
+from django.forms.renderers import TemplatesSetting
+from django.template.backends import django as django_backend
+from django.template.backends import jinja2 as jinja2_backend
 
 from tests.conftest import HTMX
 from tests.test_authorization_matrix import CHECK
 from tests.test_authorization_matrix import EXPECTATIONS
 from tests.test_authorization_matrix import WRITE
 from tests.test_authorization_matrix import url_for
+from whippy.forms import FormRenderer
 
 # Values every field refuses (too long, or not a valid choice), so each form shows its errors.
 BAD = "-" * 300
@@ -78,3 +86,47 @@ def test_login_form_errors_are_described(client, admin_user):
     page = parse(response.content.decode())
     assert page.described_by
     assert [target for _field, target in page.described_by if target not in page.ids] == []
+
+
+class DjangoTemplates(TemplatesSetting):
+    """Django's own widget templates, in its own template language, with the same field
+    template: what the project's Jinja2 renderer must give, whitespace aside."""
+
+    field_template_name = FormRenderer.field_template_name
+
+
+def markup(field: BoundField, renderer: TemplatesSetting) -> str:
+    field.form.renderer = renderer
+    return re.sub(r">\s+<", "><", " ".join(str(field.as_field_group()).split()))
+
+
+def test_fields_render_through_jinja2_and_admin_widgets_through_django_templates():
+    renderer = FormRenderer()
+    assert isinstance(renderer.get_template("forms/field.html"), jinja2_backend.Template)
+    assert isinstance(
+        renderer.get_template("django/forms/widgets/text.html"), jinja2_backend.Template
+    )
+    # The admin's widgets have no Jinja2 copy: Django's templates render them.
+    wrapper = renderer.get_template("admin/widgets/related_widget_wrapper.html")
+    assert isinstance(wrapper, django_backend.Template)
+
+
+@pytest.mark.parametrize("name", FORM_URLS)
+def test_every_field_renders_as_djangos_own_templates_render_it(name, admin_client, world):
+    url = url_for(name, world)
+    blank = admin_client.get(url)
+    # Typed back into the fields: what autoescaping must escape.
+    typed = "<b>\"&'" + BAD
+    invalid = admin_client.post(url, dict.fromkeys(["name", "prefix", "username", "domain"], typed))
+    forms = {
+        id(value): value
+        for response in (blank, invalid)
+        for context in response.context
+        for value in context.flatten().values()
+        if isinstance(value, BaseForm)
+    }
+    fields = [field for form in forms.values() for field in form]
+    assert fields, "no form on the page: the test proves nothing"
+    assert any(field.errors for field in fields), "no field error shown: the test proves less"
+    for field in fields:
+        assert markup(field, FormRenderer()) == markup(field, DjangoTemplates())

