@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.db import models
 
 from accounts.models import ProviderAccount
 from sip import bulk
@@ -17,6 +16,7 @@ from sip.models import CredentialList
 from sip.models import Purpose
 from sip.models import SipDomain
 from sip.models import already_attached
+from whippy.db import get_rows
 
 DOMAIN_SETTING_LABELS = {
     "voice_url": "Voice URL",
@@ -295,11 +295,11 @@ class ConnectionCheckForm(forms.Form):
 
     def clean_domain(self) -> SipDomain:
         typed = self.cleaned_data["domain"].strip().lower()
-        domain = (
-            SipDomain.objects.filter(account=self.account)
-            .filter(models.Q(domain=typed) | models.Q(prefix=typed))
-            .first()
-        )
+        # The full domain, or the prefix it is made of (SipDomain.set_domain): on the index of
+        # domains, not among all of the account's.
+        suffix = self.account.provider_info.domain_suffix
+        found = get_rows(SipDomain, account=self.account.pk, domain=[typed, f"{typed}.{suffix}"])
+        domain = min(found, key=lambda found: found.domain != typed, default=None)
         if domain is None:
             raise forms.ValidationError(f"This account has no SIP domain “{typed}”.")
         return domain

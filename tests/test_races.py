@@ -27,12 +27,13 @@ ROUNDS = 5
 
 
 def together(*requests: Callable[[Client], object], user) -> list:
+    """The requests' responses, each sent by user (or by the user of the same place in a list)."""
     barrier = threading.Barrier(len(requests))
     results: list = [None] * len(requests)
 
     def run(index: int, request: Callable[[Client], object]) -> None:
         client = Client(raise_request_exception=False)
-        client.force_login(user)
+        client.force_login(user[index] if isinstance(user, list) else user)
         barrier.wait()
         try:
             results[index] = request(client)
@@ -159,3 +160,30 @@ def test_deleting_a_domain_while_attaching_to_it(admin_user, account):
         assert delete.status_code in (302, 404) and attach.status_code in (200, 302, 404)
         assert not SipDomain.objects.filter(pk=domain.pk).exists()
         assert not CredentialAttachment.objects.filter(domain_id=domain.pk).exists()
+
+
+def test_password_tests_sent_together_are_counted_one_after_the_other(
+    admin_user, support_user, account, empty_account, domain, settings
+):
+    """One test a minute: of two sent at the same instant, one is refused, whether they share
+    the person, on two accounts (the user's row lock), or the SIP user (the account's)."""
+    settings.PASSWORD_CHECKS_PER_MINUTE = 1
+    other = SipDomain.objects.create(account=empty_account, name="Other", prefix="race-other")
+    tests = {}
+    for where in (domain, other):
+        phones = CredentialList.objects.create(account=where.account, name="Phones")
+        credential = Credential(credential_list=phones, username="desk")
+        credential.set_password("Desk-Phone-Pass-1234")
+        credential.save()
+        url = f"/o/acme/accounts/{where.account_id}/sip-users/check/"
+        tests[where] = post(url, {"username": "desk", "domain": where.domain, "password": "x"})
+    cases = [
+        ([tests[domain], tests[other]], admin_user),
+        ([tests[domain], tests[domain]], [admin_user, support_user]),
+    ]
+    for _ in range(ROUNDS):
+        for requests, user in cases:
+            Activity.objects.all().delete()
+            pages = [response.content.decode() for response in together(*requests, user=user)]
+            assert sorted("Too many password tests" in page for page in pages) == [False, True]
+            assert Activity.objects.filter(action=Activity.Action.PASSWORD_CHECKED).count() == 1

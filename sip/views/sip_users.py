@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -15,10 +14,12 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.access import get_account
 from accounts.decorators import login_required
 from accounts.decorators import page_view
+from accounts.models import Activity
 from accounts.models import Membership
 from accounts.models import ProviderAccount
 from sip import password_checks
 from sip import selects
+from sip.diagnosis import Verdict
 from sip.diagnosis import check_connection
 from sip.forms import ConnectionCheckForm
 from sip.models import Credential
@@ -85,18 +86,21 @@ def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionChe
     password = form.cleaned_data["password"]
     if not password:
         return check_connection(account, username, domain), None
-    with transaction.atomic():
-        wait = password_checks.wait_seconds(request, account, username)
-        if wait:
-            form.add_error("password", password_checks.too_many(wait))
-            return None, None
+
+    def test() -> tuple[list[Verdict], Activity]:
         verdicts = check_connection(account, username, domain, password)
-        test = password_checks.record_test(request, account, username, domain, verdicts)
+        return verdicts, password_checks.record_test(request, account, username, domain, verdicts)
+
+    wait, tested = password_checks.throttled(request, account, username, test)
+    if wait:
+        form.add_error("password", password_checks.too_many(wait))
+        return None, None
+    verdicts, record = tested
     live = None
     if form.cleaned_data["live"]:
         # After the transaction: its row locks are not held while the network answers.
         live = password_checks.register_for_real(domain, username, password)
-        password_checks.record_live(test, domain, live)
+        password_checks.record_live(record, domain, live)
     return verdicts, live
 
 

@@ -238,6 +238,7 @@ def test_check_invalid_input_is_a_message_not_an_error(admin_client, account, se
     for data in (
         {"username": "", "domain": setup["hq"].domain},
         {"username": "desk", "domain": their_domain.domain},
+        {"username": "desk", "domain": "theirs"},  # their prefix
         {"username": "desk", "domain": "nope"},
         {"username": "desk", "domain": ""},
         {"username": "x" * 100, "domain": setup["hq"].domain},

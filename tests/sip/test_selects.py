@@ -28,7 +28,10 @@ from whippy import registry
 from whippy import sql_tables
 from whippy.db import columns
 from whippy.db import count_of
+from whippy.db import get_row
+from whippy.db import get_rows
 from whippy.db import instance
+from whippy.db import read_value
 from whippy.sql_tables import Select
 from whippy.sql_tables import SqlTable
 
@@ -277,6 +280,40 @@ def test_instance_is_what_the_orm_makes(accounts):
     expected = SipDomain.objects.only("id", "name").get(pk=orm.pk).get_deferred_fields()
     assert some.get_deferred_fields() == expected
     assert some.domain == orm.domain  # a deferred field reads its row
+
+
+def test_get_rows_are_the_orms_rows(accounts):
+    """get_rows(model, field=value or [values]) is filter(field=value or field__in=values)."""
+    mine = list(SipDomain.objects.filter(account=accounts).order_by("pk"))
+    two = [mine[0].domain, mine[-1].domain, "nowhere.example.com"]
+    cases = [
+        ({"account": accounts.pk}, {"account": accounts}),
+        ({"account": accounts.pk, "domain": two}, {"account": accounts, "domain__in": two}),
+        ({"pk": mine[1].pk, "name": mine[1].name}, {"pk": mine[1].pk, "name": mine[1].name}),
+        ({"pk": mine[1].pk, "name": mine[0].name}, {"pk": mine[1].pk, "name": mine[0].name}),
+        ({"account": accounts.pk, "domain": ()}, {"pk__in": []}),  # nothing to match: no row
+    ]
+    for raw, orm in cases:
+        rows = sorted(get_rows(SipDomain, **raw), key=lambda row: row.pk)
+        expected = list(SipDomain.objects.filter(**orm).order_by("pk"))
+        assert rows == expected, raw
+        assert [row.__dict__.get("created_at") for row in rows] == [
+            row.created_at for row in expected
+        ]
+    assert len(get_rows(SipDomain, account=accounts.pk, domain=two)) == 2
+    assert get_row(SipDomain, mine[0].pk, account=accounts.pk) == mine[0]
+    assert get_row(SipDomain, mine[0].pk, account=accounts.pk + 1) is None
+
+
+def test_read_value_converts_as_the_orm_does(accounts):
+    """A date and time read by raw SQL is the ORM's (SQLite gives text; PostgreSQL a datetime)."""
+    row = SipDomain.objects.filter(account=accounts).first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT created_at, name FROM sip_sipdomain WHERE id = %s", [row.pk])
+        created_at, name = cursor.fetchone()
+    assert read_value(SipDomain, "created_at", created_at) == row.created_at
+    assert read_value(SipDomain, "created_at", created_at).tzinfo is not None
+    assert read_value(SipDomain, "name", name) == row.name
 
 
 def test_instance_of_a_model_with_an_init_receiver_goes_through_init(accounts):
