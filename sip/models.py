@@ -122,7 +122,7 @@ class SipDomain(HasRemoteSid):
             ),
         ]
         indexes = [
-            models.Index(fields=["account", "-created_at"], name="domain_account_recent"),
+            models.Index(fields=["account", "-created_at", "-id"], name="domain_account_recent"),
             models.Index(fields=["account", "name"], name="domain_account_name"),
             models.Index(fields=["account", "domain"], name="domain_account_domain"),
         ]
@@ -194,7 +194,7 @@ class CredentialList(HasRemoteSid):
             ),
         ]
         indexes = [
-            models.Index(fields=["account", "-created_at"], name="list_account_recent"),
+            models.Index(fields=["account", "-created_at", "-id"], name="list_account_recent"),
             models.Index(fields=["account", "name"], name="list_account_name"),
         ]
 
@@ -265,7 +265,9 @@ class Credential(HasRemoteSid):
             ),
         ]
         indexes = [
-            models.Index(fields=["credential_list", "-created_at"], name="credential_list_recent"),
+            models.Index(
+                fields=["credential_list", "-created_at", "-id"], name="credential_list_recent"
+            ),
             models.Index(fields=["credential_list", "username"], name="credential_list_username"),
             models.Index(
                 fields=["account", "-created_at", "-id"], name="credential_account_recent"
@@ -355,7 +357,9 @@ class CredentialAttachment(Synced):
         indexes = [
             models.Index(fields=["credential_list", "domain"], name="attachment_list_domain"),
             models.Index(fields=["-created_at"], name="attachment_recent"),
-            models.Index(fields=["account", "-created_at"], name="attachment_account_recent"),
+            models.Index(
+                fields=["account", "-created_at", "-id"], name="attachment_account_recent"
+            ),
         ]
 
     activity_type = ObjectType.ATTACHMENT  # what Activity records of a change to it
