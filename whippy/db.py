@@ -175,7 +175,7 @@ def lock(model: type[Model], pk: int) -> bool:
 
 def lock_rows(*rows: tuple[type[Model], Any]) -> None:
     """Locks a row of each model, in the order given, in one statement, until the request's
-    transaction ends; a row that is gone is not waited for.
+    transaction ends (rows joined: if one of them is gone, none is locked).
 
     On PostgreSQL, one round trip instead of one a row. SQLite needs no row locks: its write
     transactions (BEGIN IMMEDIATE, see settings) already run one after the other.
