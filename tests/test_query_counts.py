@@ -198,7 +198,7 @@ PINNED = {
     "sip:account-nav": (6, 3, 3),
     "sip:activity-list": (8, 5, 5),  # not cached: the table is read every time
     "sip:attachment-list": (7, 3, 3),
-    "sip:credentiallist-detail": (9, 4, 4),
+    "sip:credentiallist-detail": (8, 4, 4),
     "sip:credentiallist-list": (7, 3, 3),
     "sip:domain-list": (7, 3, 3),
     "sip:review": (6, 3, 3),

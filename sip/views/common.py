@@ -17,12 +17,14 @@ from accounts.access import require_change
 from accounts.decorators import page_view
 from accounts.models import Membership
 from accounts.models import ProviderAccount
+from sip import selects
 from sip.models import CredentialList
 from sip.review import cached_review
 from sip.tabs import KEYS
 from sip.tabs import TabStrip
 from sip.tabs import tab_url
 from whippy.db import get_row
+from whippy.db import storable
 from whippy.fragments import Scope
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
@@ -79,9 +81,17 @@ def render_tab(request: AppRequest, template: str, context: dict[str, Any]) -> H
     return render_page(request, template, partial, context)
 
 
-def get_list(account: ProviderAccount, list_id: int) -> CredentialList:
-    """One of the account's credential lists (another account's is a 404), its account set."""
-    credential_list = get_row(CredentialList, list_id, account=account.pk)
+def get_list(account: ProviderAccount, list_id: int, shown: bool = False) -> CredentialList:
+    """One of the account's credential lists (another account's is a 404), its account set.
+    shown: as its page shows it, with its counts and the domains it is attached to
+    (attached_domains), read with it (sip.selects.LISTS): one query, not two."""
+    if not shown:
+        credential_list = get_row(CredentialList, list_id, account=account.pk)
+    elif storable(list_id):
+        found = selects.LISTS.of(account.pk).by_key([list_id])
+        credential_list = next((row for row in found if row.account_id == account.pk), None)
+    else:
+        credential_list = None
     if credential_list is None:
         raise Http404("No such credential list.")
     credential_list.account = account  # loaded already: the services read it, no query

@@ -71,12 +71,16 @@ def list_page_context(
     credentials = selects.CREDENTIALS.of(credential_list.pk)
     scope = Scope.of(request, account)
     table = SqlTable(request, registry.CREDENTIALS, credentials, path=path, fragments=scope)
+    # Read with the list for its page (get_list(shown=True)); else by one query, read only when
+    # the list's header is rendered (not cached).
+    attached = credential_list.__dict__.get("attached_domains")
+    if attached is None:
+        attached = SimpleLazyObject(lambda: selects.domain_names(credential_list.pk))
     return {
         **account_context(request, membership, account, "credential-lists"),
         "credential_list": credential_list,
         "table": table,
-        # Names by one query, read only when the list's header is rendered (not cached).
-        "attached": SimpleLazyObject(lambda: selects.domain_names(credential_list.pk)),
+        "attached": attached,
         "rotate_nonce": bulk.new_nonce(),  # the rotation form's one-time key
         **extra,
     }
@@ -97,7 +101,7 @@ def credential_list_detail(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    context = list_page_context(request, membership, get_list(account, list_id))
+    context = list_page_context(request, membership, get_list(account, list_id, shown=True))
     return render_tab(request, LIST_PAGE, context)
 
 

@@ -9,6 +9,7 @@ from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
 from sip.models import Purpose
+from sip.models import SipDomain
 from tests.conftest import HTMX
 from tests.conftest import rotation
 
@@ -195,3 +196,30 @@ def test_a_resubmitted_rotate_does_not_rotate_again(admin_client, account, phone
     )
     assert shown_password(third.content.decode()) != shown
     assert Credential.objects.get(pk=credential.pk).ha1_md5 != digest
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_lists_page_names_its_domains_once_each(admin_client, account, phones, domain, headers):
+    """The header names the domains the list is attached to (read with the list), each once
+    and sorted, whatever the purposes; a list attached nowhere says so."""
+    branch = SipDomain.objects.create(account=account, name="Branch", prefix="acme-branch")
+    for where, purpose in ((domain, Purpose.CALLS), (domain, Purpose.REGISTRATIONS)):
+        CredentialAttachment.objects.create(domain=where, credential_list=phones, purpose=purpose)
+    CredentialAttachment.objects.create(domain=branch, credential_list=phones, purpose="calls")
+    html = admin_client.get(base(account, phones), headers=headers).content.decode()
+    assert (
+        f"Its SIP users can authenticate on <code>{branch.domain}</code>, "
+        f"<code>{domain.domain}</code> (see" in html
+    )
+    lonely = CredentialList.objects.create(account=account, name="Lonely")
+    html = admin_client.get(base(account, lonely), headers=headers).content.decode()
+    assert "Not attached to any SIP domain yet" in html
+
+
+def test_another_accounts_list_page_is_not_found(admin_client, account, empty_account):
+    theirs = CredentialList.objects.create(account=empty_account, name="Theirs")
+    # Its key under this account's address: a 404, as is a key that fits no row.
+    for key in (theirs.pk, 2**63):
+        response = admin_client.get(f"/o/acme/accounts/{account.pk}/credential-lists/{key}/")
+        assert response.status_code == 404
+    assert admin_client.get(base(empty_account, theirs)).status_code == 200
