@@ -2,8 +2,9 @@
 
 Seeds the dataset (bench/seed.py), starts the app under gunicorn with production settings
 (2 workers), drives each page with wrk (concurrency 8) as a second process, and prints one
-markdown table: requests per second, p50/p99 latency, the ratios to the floor and to the admin
-changelist, bytes and SQL queries per page, then the targets.
+markdown table: requests per second, p50/p99 latency, the ratios to the floor and to the Django
+admin's changelist of the same rows (the whole, the same deep page, the same search), bytes and
+SQL queries per page, then the targets.
 
 Every tab page is measured three times in the same run: warm (its fragments cached for the
 setup version, as when nothing changed since the last view); cold (a second server with the
@@ -21,7 +22,7 @@ BENCH_SECONDS each (2), one round of every page after the other: a page's figure
 median of its rounds. On a shared machine whose speed drifts by a third within minutes, a page
 and the floor it is compared with are then measured across the same minutes. BENCH_ONLY (a
 regular expression) drives only the pages whose label it matches, besides the floor and the
-admin changelists.
+admin changelists they are compared with.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ PRODUCTION = {
 class Scenario:
     label: str
     path: str
-    group: str  # what it is compared with: floor, admin-domains, admin-lists, tab, check, write
+    # What it is compared with: "floor", "admin LABEL: full|deep|search" (the admin changelist of
+    # a tab's rows; an admin page is its own), "review", "check" or "write".
+    group: str
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None  # a POST body; "{n}" becomes a number unique per request
     result: dict = field(default_factory=dict)
@@ -221,16 +224,25 @@ def _drive(base: str, scenario: Scenario, cookie: str, csrf: str, seconds: int) 
     }
 
 
-# Every registered table's page (whippy.tables): its label, the Django admin page it is compared
-# with, a search term and a deep page number. A table added to the app with neither an entry
-# here nor a reason in NOT_MEASURED stops the benchmark.
+# Every registered table's page (whippy.tables): its label, the Django admin changelist of the
+# same rows (the model's admin and the filter naming the page's parent: "account" or "list"), a
+# search term and a deep page number. A table added to the app with neither an entry here nor a
+# reason in NOT_MEASURED stops the benchmark.
 TABLE_PAGES = {
-    "sip:domain-list": ("Domains", "admin-domains", "dom-42", 20),
-    "sip:credentiallist-list": ("Credential Lists", "admin-lists", "List 42", 20),
-    "sip:credentiallist-detail": ("List page (credentials)", "admin-lists", "user-", 2),
-    "sip:attachment-list": ("Credential Attachments", "admin-domains", "dom-42", 100),
-    "sip:sip-user-list": ("SIP Users", "admin-domains", "user-42-", 2000),
+    "sip:domain-list": ("Domains", ("sipdomain", "account"), "dom-42", 20),
+    "sip:credentiallist-list": ("Credential Lists", ("credentiallist", "account"), "List 42", 20),
+    "sip:credentiallist-detail": ("List page (credentials)", ("credential", "list"), "user-", 2),
+    "sip:attachment-list": (
+        "Credential Attachments",
+        ("credentialattachment", "account"),
+        "dom-42",
+        100,
+    ),
+    "sip:sip-user-list": ("SIP Users", ("credential", "account"), "user-42-", 2000),
 }
+# The admin's filter for each parent.
+PARENTS = {"account": "account", "list": "credential_list"}
+DOMAINS_ADMIN = "admin Domains: full"
 NOT_MEASURED = {
     "accounts:account-list": "not a tab of the account page, which the targets are about",
     "org-activity": "the seed records no changes: the page would be empty",
@@ -257,38 +269,41 @@ def scenarios(ids: dict) -> list[Scenario]:
 
     account = f"/o/bench/accounts/{ids['account']}"
     htmx = {"HX-Request": "true"}
-    out = [
-        Scenario("Floor: authenticated trivial page", "/session/", "floor"),
-        Scenario(
-            "Django admin: SIP domains changelist",
-            f"/django-admin/sip/sipdomain/?account={ids['account']}",
-            "admin-domains",
-        ),
-        Scenario(
-            "Django admin: credential lists changelist",
-            f"/django-admin/sip/credentiallist/?account={ids['account']}",
-            "admin-lists",
-        ),
-    ]
+    out = [Scenario("Floor: authenticated trivial page", "/session/", "floor")]
     tables = TABLES
     missing = set(tables) - set(TABLE_PAGES) - set(NOT_MEASURED)
     if missing:
         raise SystemExit(f"Tables without a benchmark entry (TABLE_PAGES): {sorted(missing)}")
-    tabs = [
-        (label, page_path(name, ids), tables[name].target, admin, term, deep)
-        for name, (label, admin, term, deep) in TABLE_PAGES.items()
-    ]
     pages: list[Scenario] = []
-    for label, path, target, admin, term, deep in tabs:
+    for name, (label, (model, parent), term, deep) in TABLE_PAGES.items():
+        path, target = page_path(name, ids), tables[name].target
+        # The admin's changelist of the same rows: the whole, the same deep page (its pages hold
+        # 50 rows too, numbered from 1) and the same search. A tab switch and a table swap are
+        # compared with the whole page.
+        admin = f"/django-admin/sip/{model}/?{PARENTS[parent]}={ids[parent]}"
+        same = {
+            "full": ("", admin),
+            "deep": (f", page {deep}", f"{admin}&p={deep}"),
+            "search": (", search", f"{admin}&{urllib.parse.urlencode({'q': term})}"),
+        }
+        out += [
+            Scenario(f"Django admin: {label} changelist{suffix}", url, f"admin {label}: {kind}")
+            for kind, (suffix, url) in same.items()
+        ]
+        versus = f"admin {label}: "
         pages += [
-            Scenario(f"{label}: full page", path, admin),
-            Scenario(f"{label}: HTMX tab switch", path, admin, htmx),
-            Scenario(f"{label}: HTMX table swap", path, admin, {**htmx, "HX-Target": target}),
-            Scenario(f"{label}: full page, deep page {deep}", f"{path}?page={deep}", admin),
+            Scenario(f"{label}: full page", path, versus + "full"),
+            Scenario(f"{label}: HTMX tab switch", path, versus + "full", htmx),
+            Scenario(
+                f"{label}: HTMX table swap", path, versus + "full", {**htmx, "HX-Target": target}
+            ),
+            Scenario(
+                f"{label}: full page, deep page {deep}", f"{path}?page={deep}", versus + "deep"
+            ),
             Scenario(
                 f"{label}: full page, search",
                 f"{path}?{urllib.parse.urlencode({'q': term})}",
-                admin,
+                versus + "search",
             ),
         ]
     # What the setup review costs a tab: an account with 600 warnings (its Domains tab is
@@ -396,6 +411,12 @@ def count_queries(all_scenarios: list[Scenario], username: str) -> None:
 
 def report(all_scenarios: list[Scenario], seed_line: str) -> bool:
     by_group = {s.group: s for s in all_scenarios if s.label.startswith(("Floor", "Django admin"))}
+
+    def admin_of(s: Scenario) -> Scenario:
+        """The admin page it is compared with: its rows' (a page without rows of its own, the
+        review's, the check's and the write's, the domains' changelist)."""
+        return by_group.get(s.group) or by_group[DOMAINS_ADMIN]
+
     floor = by_group["floor"].result["rps"]
     engine = os.environ["DATABASE_URL"].split(":", 1)[0]
     print(
@@ -407,8 +428,7 @@ def report(all_scenarios: list[Scenario], seed_line: str) -> bool:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for s in all_scenarios:
         r = s.result
-        admin = by_group.get(s.group if s.group.startswith("admin") else "admin-domains")
-        versus = f"{r['rps'] / admin.result['rps']:.2f}" if s.group != "floor" else "–"
+        versus = f"{r['rps'] / admin_of(s).result['rps']:.2f}" if s.group != "floor" else "–"
         errors = f" ({r['errors']} errors)" if r["errors"] else ""
         print(
             f"| {s.name}{errors} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
@@ -433,7 +453,7 @@ def report(all_scenarios: list[Scenario], seed_line: str) -> bool:
             target(r["p99"] < 50, f"{s.name}: p99 {r['p99']:.1f} ms < 50 ms")
         elif s.cache == "cold":
             if s.group.startswith("admin"):
-                admin = by_group[s.group].result["rps"]
+                admin = admin_of(s).result["rps"]
                 target(
                     r["rps"] >= 3 * admin,
                     f"{s.name}: {r['rps']:.0f} req/s ≥ 3 × admin ({3 * admin:.0f})",
@@ -533,9 +553,13 @@ def main() -> None:
     all_scenarios = scenarios(ids)
     if os.environ.get("BENCH_ONLY"):
         only = re.compile(os.environ["BENCH_ONLY"])
-        always = ("Floor", "Django admin")  # what every page is compared with
+        pages = [s for s in all_scenarios if only.search(s.name)]
+        # What they are compared with: the floor and their admin pages.
+        versus = {"floor", DOMAINS_ADMIN} | {s.group for s in pages}
         all_scenarios = [
-            s for s in all_scenarios if s.label.startswith(always) or only.search(s.name)
+            s
+            for s in all_scenarios
+            if s in pages or (s.label.startswith(("Floor", "Django admin")) and s.group in versus)
         ]
     measure(all_scenarios)
     undo_writes(big.pk)

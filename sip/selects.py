@@ -31,7 +31,8 @@ LIST_SIZE = (
     "COALESCE((SELECT k.credentials FROM sip_credentialcount k WHERE k.credential_list_id = {}), 0)"
 )
 
-# SQLite's index of username trigrams (sip/migrations/0013_username_trigram_sqlite.py).
+# SQLite's index of username trigrams (sip/migrations/0013_username_trigram_sqlite.py);
+# PostgreSQL's is of the usernames as whippy.sql_tables.SPELLED spells them (0018).
 USERNAME_TRIGRAMS = ("sip_credential_username", "username")
 
 DOMAINS = Select(

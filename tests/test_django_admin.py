@@ -144,3 +144,33 @@ def test_admin_change_pages_list_only_safe_fields(superuser, world):
         .content.decode()
     )
     assert not re.search(r'<input[^>]+name="(username|credential_list|ha1_\w+)"', html)
+
+
+def test_the_attachments_changelist_searches_as_the_tab_does(superuser, world, account):
+    """By the domain's address and the list's name, as the Credential Attachments tab."""
+    from sip.models import CredentialAttachment
+
+    other_domain = SipDomain.objects.create(account=account, name="Branch", prefix="branch")
+    other_list = CredentialList.objects.create(account=account, name="Lobby")
+    CredentialAttachment.objects.create(
+        domain=other_domain, credential_list=other_list, purpose="registrations"
+    )
+    client = client_for(superuser)
+    url = reverse("admin:sip_credentialattachment_changelist")
+
+    def shown(term: str) -> set[str]:
+        html = client.get(url, {"q": term}).content.decode()
+        return set(re.findall(r"(acme-hq|branch)\.sip\.twilio\.com", html))
+
+    assert shown("") == {"acme-hq", "branch"}
+    assert shown("branch.sip") == {"branch"}  # the domain's address
+    assert shown("lobb") == {"branch"}  # the list's name
+    assert shown("phones") == {"acme-hq"}
+    assert shown("nowhere") == set()
+
+
+@pytest.mark.parametrize("model", ["credential", "credentialattachment"])
+def test_the_changelists_of_the_big_tables_show_50_rows_a_page(superuser, world, model):
+    # The tabs show 50 rows a page, as every changelist of the SIP setup now does.
+    response = client_for(superuser).get(reverse(f"admin:sip_{model}_changelist"))
+    assert response.context["cl"].list_per_page == 50

@@ -5,6 +5,7 @@ on the database the suite runs on."""
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from datetime import timedelta
 from functools import reduce
@@ -44,6 +45,9 @@ TERMS = ["", "o", "OFF", "%", "_", "\\", "ü", "Ü", "b", "nothing like it"]
 # Long enough for SQLite's index of username trigrams (sip/migrations/0013), which then narrows
 # the rows the LIKE tests: wildcards, a backslash, cases, a letter outside ASCII.
 TERMS += ["ffi", "OFFICE", "ÜRICH", "ürich", "%su", "a_b", "ck\\s", "0%-s", "100", "ffic_"]
+# Spelled as PostgreSQL's index of usernames spells them (whippy.sql_tables.SPELLED), these are
+# also what other terms and names spell ("a_b", "ck\\s", "100% sure"): the LIKE tells them apart.
+TERMS += ["a0b", "CK0S", "0-0", "00s"]
 
 
 def setup_rows(account: ProviderAccount) -> None:
@@ -349,31 +353,73 @@ def test_a_lists_domains_are_the_same_on_its_page_and_in_the_tab(accounts):
     assert {key: row.attached_domains for key, row in read.items()} == names
 
 
-def test_sqlite_asks_its_index_of_trigrams_only_where_it_can_answer(accounts, monkeypatch):
-    """Which searches the index narrows (SQLite only: PostgreSQL has its own trigram index)."""
+def test_a_search_asks_the_index_of_trigrams_only_where_it_can_answer(accounts, monkeypatch):
+    """Which searches of usernames the index of their trigrams narrows: on SQLite, where its
+    FTS5 table names few rows; on PostgreSQL, every term of three characters (spelled: a
+    wildcard is a character there)."""
     rows = selects.SIP_USERS.of(accounts.pk)
-    sqlite = connection.vendor == "sqlite"
+    postgresql = connection.vendor == "postgresql"
 
     def narrowed(term: str) -> bool:
-        # The account's condition, the index's keys (when asked), the LIKE.
+        # The account's condition, the index's (SQLite: the keys it named), the LIKE.
         return len(rows.matching(term, ["username"]).conditions) == 3
 
-    if sqlite:
+    if not postgresql:
         keys = rows.matching("ffi", ["username"]).conditions[1][1]
         assert sorted(keys) == sorted(
             Credential.objects.filter(username__contains="ffi").values_list("pk", flat=True)
         )  # every account's: the LIKE and the account's condition still apply
-    assert narrowed("no such username") is sqlite  # the index names none: nothing to test
+    assert narrowed("no such username")  # SQLite: the index names none, nothing to test
     assert rows.matching("no such username", ["username"]).count() == 0
 
-    assert narrowed("ffi") is sqlite
-    assert narrowed("ck\\s") is sqlite
+    assert narrowed("ffi")
+    assert narrowed("ck\\s")
     assert not narrowed("ff")  # fewer than three characters: no trigram
-    assert not narrowed("a_b")  # no three characters in a row that are not wildcards
+    assert narrowed("a_b") is postgresql  # SQLite: no three characters that are not wildcards
     assert not selects.DOMAINS.of(accounts.pk).matching("ffi", ["name"]).conditions[1:-1]
     monkeypatch.setattr(sql_tables, "SELECTIVE", 2)
-    assert narrowed("sla") is sqlite  # two rows, one per account: "back\\slash1"
-    assert not narrowed("ffi")  # eight: more than SELECTIVE, where a plain scan is cheaper
+    assert narrowed("sla")  # SQLite: two rows, one per account: "back\\slash1"
+    assert narrowed("ffi") is postgresql  # SQLite: eight, more than SELECTIVE: a plain scan
+
+
+@pytest.mark.usefixtures("requires_postgresql")
+def test_postgresql_answers_a_username_search_from_its_index_of_every_character(superuser, org):
+    """sip/migrations/0018: the index of usernames' trigrams is of them spelled, so it names
+    the usernames with "user-42-" in them, not every one with the words "user" and "42" (the
+    benchmark's 1,099 candidates for 100): the SIP Users tab's search and the Django admin's
+    are planned on it, and ask it of fewer rows than the words' would."""
+    from django.contrib.admin.sites import site
+
+    account = ProviderAccount.objects.create(organization=org, name="Many", provider="telnyx")
+    lists = [CredentialList.objects.create(account=account, name=f"List {i}") for i in range(60)]
+    users = []
+    for i, credential_list in enumerate(lists):
+        for j in range(60):  # user-42-j match; user-i-42 has the words, not the text
+            user = Credential(
+                credential_list=credential_list, account=account, username=f"user-{i}-{j}"
+            )
+            user.set_password("Select-Test-Pass-1234")
+            users.append(user)
+    Credential.objects.bulk_create(users)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sip_credential")
+    searched = selects.SIP_USERS.of(account.pk).matching("user-42-", ["username"])
+    request = type("Request", (), {"user": superuser})()
+    admin_found, _ = site._registry[Credential].get_search_results(
+        request, Credential.objects.filter(account=account), "user-42-"
+    )
+    expected = set(Credential.objects.filter(username__startswith="user-42-").values_list("pk"))
+    assert searched.count() == len(expected) == 60 == admin_found.count()
+    assert set(admin_found.values_list("pk")) == expected
+    for sql, params in (searched._count(), admin_found.values("pk").query.sql_with_params()):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            plan = json.dumps(cursor.fetchone()[0])
+        assert '"Index Name": "credential_username_spelled"' in plan, plan
+        # What the index names beyond the matches, the LIKE removes: next to none here.
+        rechecked = sum(int(n) for n in re.findall(r'"Rows Removed by Index Recheck": (\d+)', plan))
+        removed = sum(int(n) for n in re.findall(r'"Rows Removed by Filter": (\d+)', plan))
+        assert rechecked + removed < 10, plan  # the words' index named 60 more (user-i-42)
 
 
 def test_sqlite_keeps_its_index_of_trigrams_through_every_change(accounts):
