@@ -26,6 +26,7 @@ from sip.models import Credential
 from sip.models import CredentialAttachment
 from sip.models import CredentialList
 from sip.models import SipDomain
+from sip.selects import USERNAME_TRIGRAMS
 from whippy.sql_tables import spelled_contains
 
 
@@ -94,7 +95,7 @@ class CredentialAdmin(ViewOnlyAdmin):
     ) -> tuple[QuerySet, bool]:
         """The admin's search, which on PostgreSQL asks the index of the usernames' trigrams
         first, as the SIP Users tab does: it is of the usernames spelled (sip/migrations/0018),
-        and a plain LIKE would read all of them."""
+        and a plain LIKE has no index."""
         found, duplicates = super().get_search_results(request, queryset, search_term)
         if connection.vendor != "postgresql":
             return found, duplicates
@@ -103,7 +104,8 @@ class CredentialAdmin(ViewOnlyAdmin):
                 word = unescape_string_literal(word)
             if len(word) >= 3:
                 # The SQL is the code's own; the word is a parameter.
-                test = spelled_contains(f"{Credential._meta.db_table}.username")
+                spelled = f"{Credential._meta.db_table}.{USERNAME_TRIGRAMS.spelled}"
+                test = spelled_contains(spelled)
                 found = found.filter(RawSQL(test, (word,), output_field=BooleanField()))  # noqa: S611
         return found, duplicates
 

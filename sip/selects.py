@@ -12,6 +12,7 @@ from sip.models import CredentialList
 from sip.models import SipDomain
 from whippy.sql_tables import Joined
 from whippy.sql_tables import Select
+from whippy.sql_tables import Trigrams
 from whippy.sql_tables import fetch_all
 
 # What the rows show of their list and domain: names (and what Retry's label says of a row).
@@ -33,7 +34,7 @@ LIST_SIZE = (
 
 # SQLite's index of username trigrams (sip/migrations/0013_username_trigram_sqlite.py);
 # PostgreSQL's is of the usernames as whippy.sql_tables.SPELLED spells them (0018).
-USERNAME_TRIGRAMS = ("sip_credential_username", "username")
+USERNAME_TRIGRAMS = Trigrams("sip_credential_username", "username", "username_spelled")
 
 DOMAINS = Select(
     SipDomain,
