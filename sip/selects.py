@@ -36,10 +36,12 @@ LIST_SIZE = (
 # PostgreSQL's is of the usernames as whippy.sql_tables.SPELLED spells them (0018).
 USERNAME_TRIGRAMS = Trigrams("sip_credential_username", "username", "username_spelled")
 
+# indexed: the fields PostgreSQL keeps an index of trigrams of (sip/migrations/0019).
 DOMAINS = Select(
     SipDomain,
     "t.account_id = %s",
     {"name": "t.name", "domain": "t.domain", "created_at": "t.created_at"},
+    indexed=frozenset({"name", "domain"}),
     counts={
         "attached_list_count": "(SELECT COUNT(DISTINCT a.credential_list_id) "
         "FROM sip_credentialattachment a WHERE a.domain_id = t.id)",
@@ -50,6 +52,7 @@ LISTS = Select(
     CredentialList,
     "t.account_id = %s",
     {"name": "t.name", "created_at": "t.created_at"},
+    indexed=frozenset({"name"}),
     counts={
         "credential_count": LIST_SIZE.format("t.id"),
         "attached_domain_count": "(SELECT COUNT(DISTINCT a.domain_id) "

@@ -95,7 +95,9 @@ class Select:
     spec's columns), the counts each row shows, and the rows joined to it. Where the
     database keeps the number of a parent's rows, total is the query that reads it (one %s,
     the parent's key), used when nothing is searched. trigram names a field's index of its
-    trigrams (Trigrams): a search of that field asks it first which rows may match. lines are what a row
+    trigrams (Trigrams): a search of that field asks it first which rows may match. indexed
+    are the fields of which PostgreSQL has an index of trigrams of UPPER(field), which the
+    search's own LIKE asks. lines are what a row
     shows of other tables (the domains a list is attached to): for a name, an expression and
     the FROM ... WHERE ... of its values for row t, read with the row as its sorted lines."""
 
@@ -106,6 +108,7 @@ class Select:
     joined: tuple[Joined, ...] = ()
     total: str = ""
     trigram: dict[str, Trigrams] = field(default_factory=dict)
+    indexed: frozenset[str] = frozenset()
     lines: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def of(self, parent: int) -> SqlRows:
@@ -132,11 +135,12 @@ class SqlRows:
         condition = (f"({' OR '.join(tests)})", (pattern,) * len(tests))
         narrowed = self._narrowed(term, fields)
         conditions = self.conditions
-        if narrowed:
+        if narrowed or self._indexed(term, fields):
             # A unary + keeps the database off the parent's index: SQLite would walk the
             # account's 100,000 keys testing each against the few the index named (12 ms), not
             # read these; PostgreSQL's plan for any account read all of them too, to AND them
-            # with the index's (2 ms).
+            # with the index's (2 ms), or tested the LIKE on each of them instead of asking
+            # the index (an account's 1,000 domains: 0.8 ms; asked, 0.15).
             (parent, values), *others = conditions
             conditions = (("+" + parent, values), *others)
         return replace(self, conditions=(*conditions, *narrowed, condition))
@@ -149,6 +153,12 @@ class SqlRows:
             if sql.startswith(f"{join.alias}."):
                 return join.having(self.select.model, test)
         return test
+
+    def _indexed(self, term: str, fields: list[str]) -> bool:
+        """PostgreSQL: whether every field searched has an index of its trigrams that the LIKE
+        itself can ask (Select.indexed), and the term three characters to ask it about."""
+        indexed = self.select.indexed
+        return connection.vendor == "postgresql" and len(term) >= 3 and set(fields) <= indexed
 
     def _narrowed(self, term: str, fields: list[str]) -> tuple[tuple[str, tuple], ...]:
         """Where the field has an index of trigrams: a condition before the LIKE (which still

@@ -425,6 +425,37 @@ def test_postgresql_answers_a_username_search_from_its_index_of_every_character(
         assert rechecked + removed < 10, plan  # the words' index named 60 more (user-i-42)
 
 
+@pytest.mark.usefixtures("requires_postgresql")
+@pytest.mark.parametrize(
+    ("select", "fields", "indexes"),
+    [
+        (selects.DOMAINS, ["name", "domain"], {"domain_name_trgm", "domain_domain_trgm"}),
+        (selects.LISTS, ["name"], {"list_name_trgm"}),
+        (selects.ATTACHMENTS, ["domain__domain", "credential_list__name"], None),
+    ],
+    ids=["domains", "lists", "attachments"],
+)
+def test_postgresql_answers_a_name_search_from_its_index_of_trigrams(
+    accounts, select, fields, indexes
+):
+    """sip/migrations/0019: the Domains and Credential Lists tabs' searches (and the
+    attachments', of their domains and lists) ask the indexes of the names' trigrams, off the
+    account's index (a plan made for any account tested the LIKE on each of its rows)."""
+    if indexes is None:  # the attachments' search asks the domains' and the lists' indexes
+        indexes = {"domain_domain_trgm", "list_name_trgm"}
+    searched = select.of(accounts.pk).matching("ffi", fields)
+    assert searched.conditions[0][0].startswith("+") is (select is not selects.ATTACHMENTS)
+    assert not select.of(accounts.pk).matching("ff", fields).conditions[0][0].startswith("+")
+    sql, params = searched._count()
+    with connection.cursor() as cursor:
+        # A few rows are read faster than an index is asked: the plan must then use an index
+        # if any can answer the search.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = json.dumps(cursor.fetchone()[0])
+    assert set(re.findall(r'"Index Name": "(\w+_trgm)"', plan)) == indexes, plan
+
+
 def test_sqlite_keeps_its_index_of_trigrams_through_every_change(accounts):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's own index: PostgreSQL has a trigram index of its own")
