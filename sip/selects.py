@@ -102,6 +102,8 @@ ATTACHMENTS = Select(
         "created_at": "t.created_at",
     },
     counts={"credential_count": LIST_SIZE.format("t.credential_list_id")},
+    # Its search finds the domains and lists first, on their indexes, then their attachments.
+    indexed=frozenset({"domain__domain", "credential_list__name"}),
     # Kept by the database (sip/migrations/0016_kept_counts.py), as the lists' sizes.
     total="SELECT attachments FROM sip_attachmentcount WHERE account_id = %s",
     joined=(

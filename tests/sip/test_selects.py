@@ -402,6 +402,8 @@ def test_postgresql_answers_a_username_search_from_its_index_of_every_character(
             users.append(user)
     Credential.objects.bulk_create(users)
     with connection.cursor() as cursor:
+        # Out of the index's pending list (see the test below).
+        cursor.execute("SELECT gin_clean_pending_list('credential_username_spelled'::regclass)")
         cursor.execute("ANALYZE sip_credential")
     searched = selects.SIP_USERS.of(account.pk).matching("user-42-", ["username"])
     request = type("Request", (), {"user": superuser})()
@@ -441,10 +443,34 @@ def test_postgresql_answers_a_name_search_from_its_index_of_trigrams(
     """sip/migrations/0019: the Domains and Credential Lists tabs' searches (and the
     attachments', of their domains and lists) ask the indexes of the names' trigrams, off the
     account's index (a plan made for any account tested the LIKE on each of its rows)."""
-    if indexes is None:  # the attachments' search asks the domains' and the lists' indexes
+    from sip.models import name_key
+
+    if indexes is None:
+        # The attachments' search asks the domains' and the lists' indexes, then their own
+        # indexes of domains and lists for the keys found.
         indexes = {"domain_domain_trgm", "list_name_trgm"}
+    # As many rows as the benchmark's account, so the plan is the one it gets (on a few
+    # rows, any index, or none, costs about the same).
+    domains = SipDomain.objects.bulk_create(
+        SipDomain(account=accounts, name=f"Site {i}", prefix=f"s-{i}", domain=f"s-{i}.example")
+        for i in range(1000)
+    )
+    lists = CredentialList.objects.bulk_create(
+        CredentialList(account=accounts, name=f"Team {i}", name_key=name_key(f"Team {i}"))
+        for i in range(1000)
+    )
+    CredentialAttachment.objects.bulk_create(
+        CredentialAttachment(domain=domain, credential_list=team, purpose=Purpose.CALLS)
+        for domain, team in zip(domains, lists, strict=True)
+    )
+    with connection.cursor() as cursor:
+        # New entries wait in a GIN index's pending list until a vacuum: the planner counts
+        # them as the index's cost. Moved into the index, as the benchmark's are.
+        for index in ("domain_name_trgm", "domain_domain_trgm", "list_name_trgm"):
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+        cursor.execute("ANALYZE sip_sipdomain, sip_credentiallist, sip_credentialattachment")
     searched = select.of(accounts.pk).matching("ffi", fields)
-    assert searched.conditions[0][0].startswith("+") is (select is not selects.ATTACHMENTS)
+    assert searched.conditions[0][0].startswith("+")
     assert not select.of(accounts.pk).matching("ff", fields).conditions[0][0].startswith("+")
     sql, params = searched._count()
     with connection.cursor() as cursor:
@@ -454,6 +480,9 @@ def test_postgresql_answers_a_name_search_from_its_index_of_trigrams(
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = json.dumps(cursor.fetchone()[0])
     assert set(re.findall(r'"Index Name": "(\w+_trgm)"', plan)) == indexes, plan
+    if select is selects.ATTACHMENTS:
+        for key in ("domain_id", "credential_list_id"):
+            assert re.search(rf'"Index Cond": "\({key} = ANY', plan), plan
 
 
 def test_sqlite_keeps_its_index_of_trigrams_through_every_change(accounts):
