@@ -101,10 +101,10 @@ class Select:
     database keeps the number of a parent's rows, total is the query that reads it (one %s,
     the parent's key), used when nothing is searched. trigram names a field's index of its
     trigrams (Trigrams): a search of that field asks it first which rows may match. indexed
-    are the fields of which PostgreSQL has an index of trigrams of UPPER(field), which the
-    search's own LIKE asks. lines are what a row
-    shows of other tables (the domains a list is attached to): for a name, an expression and
-    the FROM ... WHERE ... of its values for row t, read with the row as its sorted lines."""
+    are the fields (of t's row or a joined row's) of which PostgreSQL has an index of the
+    trigrams of UPPER(field), which the search's own LIKE asks. lines are what a row shows
+    of other tables (the domains a list is attached to): for a name, an expression and the
+    FROM ... WHERE ... of its values for row t, read with the row as its sorted lines."""
 
     model: type[Model]
     parent: str  # a condition with one %s, the parent's key: "t.account_id = %s"
@@ -169,9 +169,8 @@ class SqlRows:
         """Where the field has an index of trigrams: a condition before the LIKE (which still
         tests each row it lets through) that the index answers, when the term has three
         characters it can ask about. On PostgreSQL, the field's spelled column contains the
-        term spelled so (SPELLED). On SQLite, the rows its FTS5 table of trigrams
-        names, when they are few (SELECTIVE): reading 100,000 of them costs ten times a plain
-        scan."""
+        term spelled so (SPELLED). On SQLite, the rows its FTS5 table of trigrams names, when
+        they are few (SELECTIVE): reading 100,000 of them costs ten times a plain scan."""
         if len(fields) != 1 or fields[0] not in self.select.trigram:
             return ()
         trigrams = self.select.trigram[fields[0]]
