@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import ProviderAccount
 from sip import bulk
+from sip import password_checks
 from sip.digest import PASSWORD_MAX
 from sip.digest import PASSWORD_MIN
 from sip.digest import generate_password
@@ -16,7 +17,6 @@ from sip.models import CredentialList
 from sip.models import Purpose
 from sip.models import SipDomain
 from sip.models import already_attached
-from whippy.db import get_rows
 
 DOMAIN_SETTING_LABELS = {
     "voice_url": "Voice URL",
@@ -283,26 +283,41 @@ class ConnectionCheckForm(forms.Form):
         "shows its answer.",
     )
 
-    def __init__(self, *args, account: ProviderAccount, **kwargs) -> None:
+    def __init__(
+        self, *args, account: ProviderAccount, tester: int | None = None, **kwargs
+    ) -> None:
+        """tester: the key of the user asking, whose password tests are counted."""
         super().__init__(*args, **kwargs)
         self.account = account
+        self.tester = tester
+
+    def clean_domain(self) -> str:
+        return self.cleaned_data["domain"].strip().lower()
 
     def clean(self) -> dict:
+        """The typed domain, found with the count of the minute's password tests when one is
+        to be made (one query): a test past the limit is refused as the password's error."""
         cleaned = super().clean()
-        if cleaned.get("live") and not cleaned.get("password"):
+        password, typed = cleaned.get("password"), cleaned.get("domain")
+        if cleaned.get("live") and not password:
             self.add_error("live", "Type the password to test it for real.")
-        return cleaned
-
-    def clean_domain(self) -> SipDomain:
-        typed = self.cleaned_data["domain"].strip().lower()
+        if typed is None:
+            return cleaned
+        tested = cleaned.get("username") if password and self.tester is not None else None
         # The full domain, or the prefix it is made of (SipDomain.set_domain): on the index of
         # domains, not among all of the account's.
         suffix = self.account.provider_info.domain_suffix
-        found = get_rows(SipDomain, account=self.account.pk, domain=[typed, f"{typed}.{suffix}"])
+        found, wait = password_checks.domains_and_wait(
+            self.account, [typed, f"{typed}.{suffix}"], self.tester, tested
+        )
+        if wait:
+            self.add_error("password", password_checks.too_many(wait))
         domain = min(found, key=lambda found: found.domain != typed, default=None)
         if domain is None:
-            raise forms.ValidationError(f"This account has no SIP domain “{typed}”.")
-        return domain
+            self.add_error("domain", f"This account has no SIP domain “{typed}”.")
+        else:
+            cleaned["domain"] = domain
+        return cleaned
 
 
 class ConnectionForm(forms.ModelForm):

@@ -253,13 +253,13 @@ def test_connection_check_pinned_queries(world, admin_client, settings):
         counts.append(len(captured.captured_queries))
     assert "Too many password tests" in response.content.decode()
     # Without a password: session, user, memberships with the account, the typed domain, the
-    # user's credentials and the attachments. A password test counts the tests made, then,
-    # in a savepoint, locks the user's and the account's rows (PostgreSQL; SQLite's write
-    # transaction is the lock), counts them again, finds the credential and records the test.
-    # The next, refused, counts them once, with no savepoint or lock: session, user,
-    # memberships, domain, count.
+    # user's credentials and the attachments. A password test finds the domain and counts the
+    # tests made in one query, then, in a savepoint, locks the user's and the account's rows
+    # (PostgreSQL; SQLite's write transaction is the lock), counts them again, finds the
+    # credential and records the test. The next, refused, counts them once, with the domain,
+    # and no savepoint or lock: session, user, memberships, domain and count.
     lock = 1 if connection.features.has_select_for_update else 0
-    assert counts == [6, 6 + 1 + 1 + lock + 1 + 1 + 1 + 1, 5]
+    assert counts == [6, 6 + 1 + lock + 1 + 1 + 1 + 1, 4]
 
 
 def test_sync_states_of_a_connected_account_cost_no_query_per_row(admin_client, org, fake_twilio):

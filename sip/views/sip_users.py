@@ -92,7 +92,7 @@ def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionChe
         return verdicts, password_checks.record_test(request, account, username, domain, verdicts)
 
     wait, tested = password_checks.throttled(request, account, username, test)
-    if wait:
+    if wait:  # the tests made meanwhile reached the limit (the form counted them before)
         form.add_error("password", password_checks.too_many(wait))
         return None, None
     verdicts, record = tested
@@ -112,7 +112,7 @@ def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionChe
 def connection_check(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
     if request.method == "POST":
-        form = ConnectionCheckForm(request.POST, account=account)
+        form = ConnectionCheckForm(request.POST, account=account, tester=request.user.pk)
     else:
         initial = {key: request.GET.get(key) for key in ("username", "domain")}
         form = ConnectionCheckForm(account=account, initial=initial)

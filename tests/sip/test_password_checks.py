@@ -102,6 +102,28 @@ def test_checks_without_a_password_are_neither_throttled_nor_recorded(admin_clie
     assert recorded_tests() == 0
 
 
+def test_past_the_limit_a_check_without_a_password_still_answers(admin_client, account, desk):
+    for _ in range(10):
+        check(admin_client, account, WRONG)
+    html = check(admin_client, account, "")
+    assert "Calls: can authenticate" in html and "password not checked" in html
+    assert "Too many password tests" not in html
+
+
+def test_a_refused_test_also_says_what_else_is_wrong(admin_client, account, desk):
+    for _ in range(10):
+        check(admin_client, account, WRONG)
+    html = admin_client.post(
+        f"/o/acme/accounts/{account.pk}/sip-users/check/",
+        {"username": "desk", "domain": "acme-nowhere", "password": PASSWORD},
+        headers=HTMX,
+    ).content.decode()
+    assert "Too many password tests" in html
+    assert "This account has no SIP domain “acme-nowhere”." in html
+    assert 'value="acme-nowhere"' in html
+    assert recorded_tests() == 10
+
+
 def test_each_test_is_recorded_without_the_password(support_client, account, desk):
     version = ProviderAccount.objects.get(pk=account.pk).setup_version
     response = support_client.post(
