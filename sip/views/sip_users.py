@@ -129,6 +129,7 @@ def connection_check(request: AppRequest, org_slug: str, account_id: int) -> Htt
             "checked_domain": domain,
             "live": live,
             "live_server": "{}:{}".format(*password_checks.sip_server(domain)),
+            "live_timeout": f"{password_checks.LIVE_TIMEOUT:g}",
         }
     if request.htmx:
         # Only the check panel is swapped: the SIP users table is not needed.
