@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from whippy.links import url_of
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ REVIEWED = tuple(tab.key for tab in TABS if tab.reviewed)
 
 
 def tab_url(url_name: str, account: Any) -> str:
-    return reverse(url_name, args=[account.organization.slug, account.pk])
+    return url_of(url_name, account.organization.slug, account.pk)
 
 
 class TabStrip:

@@ -18,9 +18,10 @@ from typing import Any
 
 import jinja2
 from django.conf import settings
-from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.safestring import mark_safe
+
+from whippy.links import url_of
 
 # What a row template may use from the page's context; anything else is an error (StrictUndefined).
 CONTEXT = ("table", "can_edit", "account", "provider", "organization", "csrf_token", "check_url")
@@ -50,7 +51,7 @@ def render(name: str, context: Any) -> SafeString:
     values["connected"] = connected = account.connected
     # The Retry buttons' form: only on a connected account's rows, for admins.
     values["reconcile_url"] = (
-        reverse("sip:reconcile", args=[values["organization"].slug, account.pk])
+        url_of("sip:reconcile", values["organization"].slug, account.pk)
         if connected and can_edit
         else ""
     )

@@ -42,6 +42,15 @@ def duration(value: timedelta) -> str:
     return " ".join(parts) or "a moment"
 
 
+@register.simple_tag
+def url_of(viewname: str, *args: object) -> str:
+    """{% url_of "sip:domain-list" organization.slug account.pk %}: what {% url %} gives, kept
+    per process (whippy/links.py); for the URLs every account page shows."""
+    from whippy.links import url_of
+
+    return url_of(viewname, *args)
+
+
 @register.tag
 def fragment(parser: template.base.Parser, token: template.base.Token) -> Fragment:
     """{% fragment scope "name" state... %}...{% endfragment %}: markup that depends on nothing
