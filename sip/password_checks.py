@@ -36,7 +36,6 @@ from sip.sip_client import Answer
 from sip.sip_client import register
 from whippy.db import columns
 from whippy.db import concrete
-from whippy.db import get_rows
 from whippy.db import lock_rows
 from whippy.db import maker
 from whippy.db import read_value
@@ -83,32 +82,35 @@ def throttled(
 
 
 def domains_and_wait(
-    account: ProviderAccount, names: list[str], tester: int, username: str | None
+    account: ProviderAccount, names: list[str], tester: int | None, username: str | None
 ) -> tuple[list[SipDomain], int]:
     """The account's SIP domains of these names and, when username's password is to be
     tested by the user whose key is tester, the seconds until they may (0: now), in one
     statement: a refused test costs a query less than two would (the count is the first of
     throttled()'s two). Raw SQL: the ORM took a millisecond to write what the database answers
-    in a twentieth of that."""
-    if username is None:
-        return get_rows(SipDomain, account=account.pk, domain=names), 0
+    in a twentieth of that.
+
+    The domain is found on the index of domains (unique across accounts): the unary + keeps
+    PostgreSQL's plan made for every account (after five runs of a prepared statement) off
+    the account's index, which read all 1,000 domains of a big account (0.2 ms a test).
+    """
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {columns(SipDomain, 't')}, w.by_person, w.by_sip_user "  # noqa: S608 (quoted)
         f"FROM ({OLDEST_COUNTED}) w LEFT JOIN {quote(SipDomain._meta.db_table)} t "
-        f"ON t.account_id = %s AND t.domain IN ({', '.join(['%s'] * len(names))})"
+        f"ON t.domain IN ({', '.join(['%s'] * len(names))}) AND +t.account_id = %s"
     )
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*counted(now, tester, account, username), account.pk, *names])
+        cursor.execute(sql, [*counted(now, tester, account, username or ""), *names, account.pk])
         rows = cursor.fetchall()
     key = concrete(SipDomain).index(SipDomain._meta.pk)
     make = maker(SipDomain)
     domains = [make(row[:-2]) for row in rows if row[key] is not None]
-    return domains, wait_from(now, rows[0][-2:])
+    return domains, wait_from(now, rows[0][-2:]) if username is not None else 0
 
 
-def counted(now: datetime, tester: int, account: ProviderAccount, username: str) -> list:
+def counted(now: datetime, tester: int | None, account: ProviderAccount, username: str) -> list:
     """OLDEST_COUNTED's parameters: the tests of the last minute by the tester, and of the
     username on the account."""
     since = Activity._meta.get_field("created_at").get_db_prep_value(now - WINDOW, connection)

@@ -161,3 +161,48 @@ def test_each_test_is_recorded_without_the_password(support_client, account, des
 
 def check_activity_page(client, account) -> str:
     return client.get(f"/o/acme/accounts/{account.pk}/activity/?type=credential").content.decode()
+
+
+@pytest.mark.usefixtures("requires_postgresql")
+def test_the_typed_domain_is_found_on_the_domains_index_by_a_plan_made_for_any_account(
+    account, desk
+):
+    """PostgreSQL plans a prepared statement for any values after five runs (its generic plan):
+    the domain must still be found on the index of domains, not by reading every domain of the
+    account on the account's index (the benchmark's account has 1,000)."""
+    import json
+
+    from psycopg import ClientCursor
+
+    from sip import password_checks
+    from sip.models import SipDomain
+
+    SipDomain.objects.bulk_create(
+        SipDomain(account=account, name=f"Site {i}", prefix=f"s-{i}", domain=f"s-{i}.example")
+        for i in range(1000)
+    )
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        found, wait = password_checks.domains_and_wait(
+            account, ["s-42.example", "s-42.example.x"], None, "desk"
+        )
+    assert [domain.domain for domain in found] == ["s-42.example"] and wait == 0
+    (sql, params), *_ = sent
+    numbered = iter(range(1, len(params) + 1))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sip_sipdomain")
+    # PREPARE and EXECUTE as plain SQL (psycopg would send the $n as its own parameters).
+    with ClientCursor(connection.connection) as cursor:
+        cursor.execute("PREPARE found AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql))
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        marks = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE found({marks})", params)
+        plan = json.dumps(cursor.fetchone()[0])
+        cursor.execute("DEALLOCATE found")
+    domains = re.findall(r'"Index Name": "(sip_sipdomain_\w+)"', plan)
+    assert domains == ["sip_sipdomain_domain_key"], plan
