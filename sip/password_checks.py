@@ -85,10 +85,11 @@ def domains_and_wait(
     account: ProviderAccount, names: list[str], tester: int | None, username: str | None
 ) -> tuple[list[SipDomain], int]:
     """The account's SIP domains of these names and, when username's password is to be
-    tested by the user whose key is tester, the seconds until they may (0: now), in one
-    statement: a refused test costs a query less than two would (the count is the first of
-    throttled()'s two). Raw SQL: the ORM took a millisecond to write what the database answers
-    in a twentieth of that.
+    tested by the user whose key is tester, the seconds until they may (0: now; without a
+    username, the statement is the same and its count is not read), in one statement: a
+    refused test costs a query less than two would (the count is the first of throttled()'s
+    two). Raw SQL: the ORM took a millisecond to write what the database answers in a
+    twentieth of that.
 
     The domain is found on the index of domains (unique across accounts): the unary + keeps
     PostgreSQL's plan made for every account (after five runs of a prepared statement) off
