@@ -103,7 +103,7 @@ def domains_and_wait(
     )
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*counted(now, tester, account, username or ""), *names, account.pk])
+        cursor.execute(sql, [*counted(now, tester, account, username), *names, account.pk])
         rows = cursor.fetchall()
     key = concrete(SipDomain).index(SipDomain._meta.pk)
     make = maker(SipDomain)
@@ -111,9 +111,11 @@ def domains_and_wait(
     return domains, wait_from(now, rows[0][-2:]) if username is not None else 0
 
 
-def counted(now: datetime, tester: int | None, account: ProviderAccount, username: str) -> list:
+def counted(
+    now: datetime, tester: int | None, account: ProviderAccount, username: str | None
+) -> list:
     """OLDEST_COUNTED's parameters: the tests of the last minute by the tester, and of the
-    username on the account."""
+    username on the account (None, NULL: no tests are of no username)."""
     since = Activity._meta.get_field("created_at").get_db_prep_value(now - WINDOW, connection)
     action, skip = Action.PASSWORD_CHECKED.value, settings.PASSWORD_CHECKS_PER_MINUTE - 1
     return [action, since, tester, skip, action, since, account.pk, username, skip]

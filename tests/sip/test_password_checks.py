@@ -124,6 +124,27 @@ def test_a_refused_test_also_says_what_else_is_wrong(admin_client, account, desk
     assert recorded_tests() == 10
 
 
+def test_tests_made_meanwhile_are_counted_again_under_the_lock(
+    admin_client, account, desk, monkeypatch
+):
+    """The form's count is made without a lock: tests recorded by other requests between it
+    and the test are counted again, under the lock, before the test runs."""
+    from sip import password_checks
+
+    for _ in range(10):
+        check(admin_client, account, WRONG)
+    counted_before = password_checks.domains_and_wait
+
+    def as_if_counted_before_the_others(*args, **kwargs):
+        domains, _wait = counted_before(*args, **kwargs)
+        return domains, 0
+
+    monkeypatch.setattr(password_checks, "domains_and_wait", as_if_counted_before_the_others)
+    refused = check(admin_client, account, PASSWORD)
+    assert "Too many password tests" in refused and "password matches" not in refused
+    assert recorded_tests() == 10
+
+
 def test_each_test_is_recorded_without_the_password(support_client, account, desk):
     version = ProviderAccount.objects.get(pk=account.pk).setup_version
     response = support_client.post(
