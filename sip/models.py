@@ -523,3 +523,33 @@ class CredentialCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credentials} SIP users in list {self.credential_list_id}"
+
+
+class DomainCount(models.Model):
+    """How many SIP domains an account has, kept by the database as SipUserCount is
+    (sip/migrations/0020_kept_table_sizes.py): the Domains tab shows it instead of counting
+    the account's domains on every view, and reads a deep page from the nearer end. An
+    account without a row has none."""
+
+    account = models.OneToOneField(
+        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    domains = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.domains} SIP domains in account {self.account_id}"
+
+
+class ListCount(models.Model):
+    """How many credential lists an account has, kept by the database as SipUserCount is
+    (sip/migrations/0020_kept_table_sizes.py): the Credential Lists tab shows it instead of
+    counting the account's lists on every view, and reads a deep page from the nearer end.
+    An account without a row has none."""
+
+    account = models.OneToOneField(
+        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    lists = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.lists} credential lists in account {self.account_id}"

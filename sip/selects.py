@@ -46,6 +46,8 @@ DOMAINS = Select(
         "attached_list_count": "(SELECT COUNT(DISTINCT a.credential_list_id) "
         "FROM sip_credentialattachment a WHERE a.domain_id = t.id)",
     },
+    # Kept by the database (sip/migrations/0020_kept_table_sizes.py), as SIP users are.
+    total="SELECT domains FROM sip_domaincount WHERE account_id = %s",
 )
 
 LISTS = Select(
@@ -59,6 +61,7 @@ LISTS = Select(
         "FROM sip_credentialattachment a WHERE a.credential_list_id = t.id)",
     },
     lines={"attached_domains": ("d.domain", ATTACHED_TO.format("t.id"))},
+    total="SELECT lists FROM sip_listcount WHERE account_id = %s",  # as the domains' (0020)
 )
 
 CREDENTIALS = Select(

@@ -19,7 +19,8 @@ from django.db import models
 
 STATEMENT_TRIGGERS = importlib.import_module("sip.migrations.0014_statement_triggers_postgresql")
 
-# the counts table: (its key, its number, the table it counts)
+# the counts table: (its key, its number, the table it counts); the functions below take
+# another such mapping too (0020 keeps two more counts with them)
 KEPT = {
     "sip_attachmentcount": ("account_id", "attachments", "sip_credentialattachment"),
     "sip_credentialcount": ("credential_list_id", "credentials", "sip_credential"),
@@ -29,17 +30,17 @@ EVENTS = STATEMENT_TRIGGERS.EVENTS
 FUNCTION = STATEMENT_TRIGGERS.FUNCTION
 
 
-def fill(counts: str) -> str:
-    key, number, table = KEPT[counts]
+def fill(counts: str, kept: dict = KEPT) -> str:
+    key, number, table = kept[counts]
     return (
         f"INSERT INTO {counts} ({key}, {number}) SELECT {key}, COUNT(*) FROM {table} "
         f"WHERE {key} IS NOT NULL GROUP BY {key}"
     )
 
 
-def postgresql(counts: str, event: str) -> str:
+def postgresql(counts: str, event: str, kept: dict = KEPT) -> str:
     """The body of the statement trigger that moves the counts for an event."""
-    key, number, _ = KEPT[counts]
+    key, number, _ = kept[counts]
 
     def add(rows: str) -> str:
         return (
@@ -70,8 +71,8 @@ def postgresql(counts: str, event: str) -> str:
     }[event]
 
 
-def sqlite(counts: str) -> list[str]:
-    key, number, table = KEPT[counts]
+def sqlite(counts: str, kept: dict = KEPT) -> list[str]:
+    key, number, table = kept[counts]
 
     def add(row: str) -> str:
         return (
@@ -94,15 +95,15 @@ def sqlite(counts: str) -> list[str]:
     ]
 
 
-def triggers(counts: str) -> list[tuple[str, str]]:
+def triggers(counts: str, kept: dict = KEPT) -> list[tuple[str, str]]:
     """(name, SQL) of each trigger that keeps a count, on PostgreSQL."""
-    table = KEPT[counts][2]
+    table = kept[counts][2]
     return [
         (
             f"{counts}_{event.lower()}",
             FUNCTION.format(
                 name=f"{counts}_{event.lower()}",
-                body=postgresql(counts, event),
+                body=postgresql(counts, event, kept),
                 event=event,
                 table=table,
                 referencing=referencing,
@@ -112,21 +113,23 @@ def triggers(counts: str) -> list[tuple[str, str]]:
     ]
 
 
-def create(apps, schema_editor):
+def create(apps, schema_editor, kept: dict = KEPT):
     postgresql = schema_editor.connection.vendor == "postgresql"
-    for counts, (_, _, table) in KEPT.items():
+    for counts, (_, _, table) in kept.items():
         if postgresql:
             # No row may be added or removed between the count and the triggers.
             schema_editor.execute(f"LOCK TABLE {table} IN SHARE MODE")
-        schema_editor.execute(fill(counts))
-        statements = [sql for _, sql in triggers(counts)] if postgresql else sqlite(counts)
+        schema_editor.execute(fill(counts, kept))
+        statements = (
+            [sql for _, sql in triggers(counts, kept)] if postgresql else sqlite(counts, kept)
+        )
         for statement in statements:
             schema_editor.execute(statement)
 
 
-def drop(apps, schema_editor):
+def drop(apps, schema_editor, kept: dict = KEPT):
     postgresql = schema_editor.connection.vendor == "postgresql"
-    for counts, (_, _, table) in KEPT.items():
+    for counts, (_, _, table) in kept.items():
         for event in EVENTS:
             name = f"{counts}_{event.lower()}"
             if postgresql:
