@@ -8,17 +8,20 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django import forms
 from django.forms import BaseForm
 from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.template.backends import django as django_backend
 from django.template.backends import jinja2 as jinja2_backend
+from django.utils.safestring import mark_safe
 
 from tests.conftest import HTMX
 from tests.test_authorization_matrix import CHECK
 from tests.test_authorization_matrix import EXPECTATIONS
 from tests.test_authorization_matrix import WRITE
 from tests.test_authorization_matrix import url_for
+from whippy.forms import INPUTS
 from whippy.forms import FormRenderer
 
 # Values every field refuses (too long, or not a valid choice), so each form shows its errors.
@@ -134,3 +137,54 @@ def test_every_field_renders_as_djangos_own_templates_render_it(name, admin_clie
     assert any(field.errors for field in fields), "no field error shown: the test proves less"
     for field in fields:
         assert markup(field, FormRenderer()) == markup(field, DjangoTemplates())
+
+
+INPUT_WIDGETS = [
+    forms.TextInput(),
+    forms.PasswordInput(render_value=True),
+    forms.EmailInput(attrs={"maxlength": 254, "class": 'a "quoted" <class>'}),
+    forms.NumberInput(attrs={"min": 0, "step": "any"}),
+    forms.URLInput(),
+    forms.HiddenInput(),
+    forms.CheckboxInput(),
+    forms.DateInput(),
+    forms.DateTimeInput(),
+    forms.TimeInput(),
+    forms.FileInput(),
+    forms.SearchInput(),
+    forms.TelInput(),
+    forms.ColorInput(),
+]
+VALUES = [None, "", 0, 12, True, False, "<b>\"&'", mark_safe("<i>safe</i>"), "Zürich"]
+ATTRS = [
+    {},
+    {"required": True, "disabled": False, "autocomplete": "off"},
+    {"id": "id_x", "aria-describedby": "id_x_error id_x_helptext", "data-x": "'\"&<>"},
+    {"tabindex": 1, "data-zero": 0},  # neither True nor False
+]
+
+
+def test_input_tags_are_djangos_jinja2_templates_exactly():
+    """whippy.forms.input_tag writes what Django's Jinja2 templates of <input> widgets write
+    (input.html with attrs.html), byte for byte, for every widget whose template is one of
+    them, with values and attributes that must be escaped, left out or written alone."""
+    renderer = FormRenderer()
+    assert "django/forms/widgets/text.html" in INPUTS
+    assert "django/forms/widgets/input_option.html" not in INPUTS  # a label around it
+    compared = set()
+    for widget in INPUT_WIDGETS:
+        for value in VALUES:
+            for attrs in ATTRS:
+                context = widget.get_context("field", value, attrs)
+                template = widget.template_name
+                assert template in INPUTS, template
+                jinja2_html = renderer.jinja2.get_template(template).render(context).strip()
+                assert renderer.render(template, context) == jinja2_html, (template, value)
+                compared.add(template)
+    assert len(compared) == len(INPUT_WIDGETS)
+    # A template that is not one of them still renders through its template.
+    select = forms.Select(choices=[("a", "<A>")])
+    context = select.get_context("field", "a", {"required": True})
+    html = renderer.render(select.template_name, context)
+    assert html == renderer.jinja2.get_template(select.template_name).render(context).strip()
+    assert "<option" in html
