@@ -1,6 +1,8 @@
 """Screen readers read a field's errors and help through aria-describedby: every id it names must
 exist in the same page, on every form, blank and with errors, as a page and as an HTMX swap. And
-every field renders through Jinja2 as Django's own templates would render it."""
+every field renders as Django's own templates and the project's field template would render it
+in Django's template engine (whippy.forms writes the field group and <input> tags in Python, and
+renders other widgets through Jinja2)."""
 
 from __future__ import annotations
 
@@ -101,21 +103,61 @@ class DjangoTemplates(TemplatesSetting):
 def markup(field: BoundField, renderer: TemplatesSetting) -> str:
     """The field's HTML, whitespace between tags aside, and the quotes escaped as Django
     spells them (MarkupSafe writes &#34; and &#39;: the same characters)."""
-    field.form.renderer = renderer
+    field.form.renderer = field.renderer = renderer  # a field keeps its form's first renderer
     html = " ".join(str(field.as_field_group()).split())
     html = html.replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
     return re.sub(r">\s+<", "><", html)
 
 
-def test_fields_render_through_jinja2_and_admin_widgets_through_django_templates():
+def test_widgets_render_through_jinja2_and_admin_widgets_through_django_templates():
     renderer = FormRenderer()
-    assert isinstance(renderer.get_template("forms/field.html"), jinja2_backend.Template)
     assert isinstance(
-        renderer.get_template("django/forms/widgets/text.html"), jinja2_backend.Template
+        renderer.get_template("django/forms/widgets/select.html"), jinja2_backend.Template
     )
     # The admin's widgets have no Jinja2 copy: Django's templates render them.
     wrapper = renderer.get_template("admin/widgets/related_widget_wrapper.html")
     assert isinstance(wrapper, django_backend.Template)
+
+
+class Everything(forms.Form):
+    """A field of each kind the field template tells apart: a label or a group's legend, help
+    text (with markup, written as given) or none, and characters to escape in each part."""
+
+    name = forms.CharField(label='Name <&> "quoted"', max_length=3, help_text="<b>Bold</b> help")
+    plain = forms.CharField(label="Plain", required=False)
+    choice = forms.ChoiceField(
+        label="One of <these>", choices=[("a", "A & B"), ("b", "<B>")], widget=forms.RadioSelect
+    )
+    many = forms.MultipleChoiceField(
+        label="Many",
+        choices=[("x", "X")],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick any.",
+    )
+    pick = forms.ChoiceField(label="Pick", choices=[("1", "One")], required=False)
+    notes = forms.CharField(label="Notes", widget=forms.Textarea, required=False)
+    agreed = forms.BooleanField(label="Agreed", help_text="Needed.")
+
+
+def test_the_field_group_is_the_field_template_rendered_by_django():
+    """whippy.forms.field_group writes what templates/forms/field.html gives in Django's own
+    template engine, for every kind of field, blank and with errors (with characters to
+    escape), with and without ids."""
+    typed = {"name": "<b>\"&'too long", "choice": "<nope&>", "many": ["nope"], "pick": "9"}
+    compared = 0
+    for form in (
+        Everything(),
+        Everything(data=typed),
+        Everything(data=typed, auto_id=False),
+        Everything(auto_id=False),
+    ):
+        form.is_valid()
+        for field in form:
+            assert markup(field, FormRenderer()) == markup(field, DjangoTemplates()), field.name
+            compared += 1
+    assert compared == 4 * len(Everything.base_fields)
+    errors = Everything(data=typed).errors
+    assert set(errors) == set(Everything.base_fields) - {"plain", "notes"}  # each shows them
 
 
 @pytest.mark.parametrize("name", FORM_URLS)

@@ -9,6 +9,7 @@ import django.forms
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.template import TemplateDoesNotExist
 from django.template.backends.jinja2 import Jinja2
@@ -21,11 +22,14 @@ T = TypeVar("T")
 class FormRenderer(TemplatesSetting):
     """Renders every field through the project's one field template, in Jinja2.
 
-    Fields and widgets render through Jinja2: the project's field template (templates/forms/)
-    and the Jinja2 copies of the widget templates that Django ships, which give the same HTML
-    as its own in about a third of the time; an <input> widget's tag is written by input_tag,
-    as their templates write it, in a third of that again. A template with no Jinja2 copy (the
-    Django admin's widgets) renders through the project's template settings, as before.
+    The project's field template (templates/forms/field.html) is written by field_group, and
+    an <input> widget's tag by input_tag, as their templates write them, in Python: templates
+    for each were two thirds of the connection check's fields, and a refused check's answer
+    is little else. Other widgets render through the Jinja2 copies of the widget templates
+    that Django ships (the same HTML as its own, in about a third of the time); a template
+    with no Jinja2 copy (the Django admin's widgets) through the project's template settings.
+    tests/test_field_descriptions.py compares every field of every form with Django's own
+    templates and the project's field template, rendered by Django's template engine.
     """
 
     field_template_name = "forms/field.html"
@@ -45,6 +49,8 @@ class FormRenderer(TemplatesSetting):
             return super().get_template(template_name)
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name == self.field_template_name:
+            return field_group(context["field"])
         if template_name in INPUTS:
             return input_tag(context["widget"])
         return super().render(template_name, context, request)
@@ -100,3 +106,30 @@ def refused(service: Callable[..., Any], **arguments: Any) -> str | None:
     except ValidationError as error:
         return " ".join(error.messages)
     return None
+
+
+def field_group(field: BoundField) -> str:
+    """templates/forms/field.html: the label (a legend, for a group of choices), the errors,
+    the widget and the help text, each tied to the field by its id."""
+    errors, auto_id, help_text = field.errors, field.auto_id, field.help_text
+    html = [f'<div class="field{" field-invalid" if errors else ""}">']
+    if field.use_fieldset:
+        described = []
+        if errors:
+            described.append(f"{auto_id}_error")
+        if help_text:
+            described.append(f"{auto_id}_helptext")
+        aria = f' aria-describedby="{escape(" ".join(described))}"' if auto_id and described else ""
+        html.append(f"<fieldset{aria}>\n<legend>{escape(field.label)}</legend>")
+    else:
+        html.append(f'<label for="{escape(field.id_for_label)}">{escape(field.label)}</label>')
+    if errors:
+        items = "".join(f"<li>{escape(error)}</li>" for error in errors)
+        html.append(f'<ul class="errors" id="{escape(auto_id)}_error">{items}</ul>')
+    html.append(str(field))
+    if help_text:  # written as given, as Django's templates write it
+        html.append(f'<p class="help" id="{escape(auto_id)}_helptext">{help_text}</p>')
+    if field.use_fieldset:
+        html.append("</fieldset>")
+    html.append("</div>")
+    return "\n".join(html)
