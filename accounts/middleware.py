@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest
@@ -90,10 +92,19 @@ class HtmxMessagesMiddleware:
             or b'id="messages"' in response.content
         ):
             return response
-        response.content += render_to_string(
-            "_messages.html", {"messages": messages.get_messages(request), "oob": True}
-        ).encode()
+        shown = list(messages.get_messages(request))  # read: they are not shown again
+        response.content += messages_area(shown) if shown else no_messages()
         return response
+
+
+def messages_area(shown: list[Any]) -> bytes:
+    return render_to_string("_messages.html", {"messages": shown, "oob": True}).encode()
+
+
+@functools.cache
+def no_messages() -> bytes:
+    """The empty messages area, the answer of most swaps: rendered once per process."""
+    return messages_area([])
 
 
 class TooManyWritesMiddleware:
