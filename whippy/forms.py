@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 
 class FormRenderer(TemplatesSetting):
-    """Renders every field through the project's one field template, in Jinja2.
+    """Renders every field as the project's one field template writes it.
 
     The project's field template (templates/forms/field.html) is written by field_group, and
     an <input> widget's tag by input_tag, as their templates write them, in Python: templates
@@ -83,31 +83,6 @@ def input_tag(widget: dict[str, Any]) -> str:
     return "".join(tag)
 
 
-def save_or_error(form: forms.BaseForm, service: Callable[..., T], **arguments: Any) -> T | None:
-    """Runs a service's write for a valid form; what the service refuses becomes the form's
-    errors (beside the field it names, or above the form), and None.
-
-    The form checked what it could before; the service checks again what only holds under its
-    locks (limits, a name another request took meanwhile), so a race ends as the same message
-    validation would have given.
-    """
-    try:
-        return service(**arguments)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
-
-
-def refused(service: Callable[..., Any], **arguments: Any) -> str | None:
-    """Runs a write that has no form (a delete): None when it worked, else what refused it,
-    in words for the confirmation to show."""
-    try:
-        service(**arguments)
-    except ValidationError as error:
-        return " ".join(error.messages)
-    return None
-
-
 def field_group(field: BoundField) -> str:
     """templates/forms/field.html: the label (a legend, for a group of choices), the errors,
     the widget and the help text, each tied to the field by its id."""
@@ -133,3 +108,28 @@ def field_group(field: BoundField) -> str:
         html.append("</fieldset>")
     html.append("</div>")
     return "\n".join(html)
+
+
+def save_or_error(form: forms.BaseForm, service: Callable[..., T], **arguments: Any) -> T | None:
+    """Runs a service's write for a valid form; what the service refuses becomes the form's
+    errors (beside the field it names, or above the form), and None.
+
+    The form checked what it could before; the service checks again what only holds under its
+    locks (limits, a name another request took meanwhile), so a race ends as the same message
+    validation would have given.
+    """
+    try:
+        return service(**arguments)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+def refused(service: Callable[..., Any], **arguments: Any) -> str | None:
+    """Runs a write that has no form (a delete): None when it worked, else what refused it,
+    in words for the confirmation to show."""
+    try:
+        service(**arguments)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
