@@ -481,29 +481,35 @@ class BulkRun(models.Model):
         return f"{self.get_kind_display()} in {self.account_id} at {self.created_at}"
 
 
-class SipUserCount(models.Model):
+class AccountCount(models.Model):
+    """A number of an account's rows, kept by the database (the subclasses say which), one row
+    per account: an account without a row has none."""
+
+    account = models.OneToOneField(
+        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SipUserCount(AccountCount):
     """How many SIP users an account has, kept by the database: triggers on credentials move it
     in each change's own transaction, however the change is made
     (sip/migrations/0012_sip_user_count.py). The SIP Users tab shows it instead of counting
     100,000 rows on every view. An account without a row has none."""
 
-    account = models.OneToOneField(
-        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
     sip_users = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.sip_users} SIP users in account {self.account_id}"
 
 
-class AttachmentCount(models.Model):
+class AttachmentCount(AccountCount):
     """How many credential attachments an account has, kept by the database as SipUserCount is
     (sip/migrations/0016_kept_counts.py): the Credential Attachments tab shows it instead of
     counting 5,000 rows on every view. An account without a row has none."""
 
-    account = models.OneToOneField(
-        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
     attachments = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
@@ -525,30 +531,24 @@ class CredentialCount(models.Model):
         return f"{self.credentials} SIP users in list {self.credential_list_id}"
 
 
-class DomainCount(models.Model):
+class DomainCount(AccountCount):
     """How many SIP domains an account has, kept by the database as SipUserCount is
     (sip/migrations/0020_kept_table_sizes.py): the Domains tab shows it instead of counting
     the account's domains on every view, and reads a deep page from the nearer end. An
     account without a row has none."""
 
-    account = models.OneToOneField(
-        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
     domains = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.domains} SIP domains in account {self.account_id}"
 
 
-class ListCount(models.Model):
+class ListCount(AccountCount):
     """How many credential lists an account has, kept by the database as SipUserCount is
     (sip/migrations/0020_kept_table_sizes.py): the Credential Lists tab shows it instead of
     counting the account's lists on every view, and reads a deep page from the nearer end.
     An account without a row has none."""
 
-    account = models.OneToOneField(
-        ProviderAccount, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
     lists = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:

@@ -7,9 +7,13 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from functools import reduce
 from operator import or_
+from typing import TypeVar
 
 import pytest
 from django.db import connection
@@ -38,6 +42,8 @@ from whippy.db import read_value
 from whippy.sql_tables import Select
 from whippy.sql_tables import SqlTable
 from whippy.tables import Table
+
+T = TypeVar("T")
 
 # Names with LIKE's wildcards and escape, cases, a letter outside ASCII, and repeats (ties).
 NAMES = ["Office", "office", "100% sure", "a_b", "back\\slash", "Zürich", "Office", "ab"]
@@ -561,14 +567,7 @@ def test_a_pages_size_is_in_its_sql_and_its_sort_has_an_index(accounts, name):
     rows = select.of(parent.pk).ordered(default.order, descending=True)
     for window in (rows, rows.matching("o", list(select.fields))):
         for start in (0, 1):  # forward; from the nearer end
-            sent = []
-
-            def keep(execute, sql, params, many, context, sent=sent):
-                sent.append((sql, params))
-                return execute(sql, params, many, context)
-
-            with connection.execute_wrapper(keep):
-                window.window(start, start + 7)
+            _, sent = statements(partial(window.window, start, start + 7))
             (sql, _params), *_ = [(sql, params) for sql, params in sent if "LIMIT" in sql]
             assert re.search(r"LIMIT 7\b", sql) and "LIMIT %s" not in sql, sql
     parent_field = next(
@@ -612,24 +611,28 @@ def test_postgresql_reads_a_pages_rows_by_their_keys(org, name):
         cursor.execute(f"ANALYZE {table}")
         cursor.execute("SET LOCAL enable_nestloop = off")  # the test's own transaction
     select = TABLES[name][1]
+    rows = select.of(mine.pk).ordered("created_at", descending=True)  # as the tab
     for start in (0, 950):  # forward; from the nearer end
-        sent = []
-
-        def keep(execute, sql, params, many, context, sent=sent):
-            sent.append((sql, params))
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(keep):
-            rows = select.of(mine.pk).ordered("created_at", descending=True)  # as the tab
-            count, page = rows.window(start, start + 50)
+        (count, page), [(sql, params), *_] = statements(partial(rows.window, start, start + 50))
         assert count == 1_000 and len(page) == 50
-        (sql, params), *_ = sent
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0][0]["Plan"]
         reads = [(node["Node Type"], node.get("Index Name")) for node in nodes(plan, table)]
         assert ("Index Scan", f"{table}_pkey") in reads, reads
         assert "Seq Scan" not in [kind for kind, _ in reads], reads
+
+
+def statements(run: Callable[[], T]) -> tuple[T, list[tuple[str, Sequence]]]:
+    """What run() returns, and the SQL statements (with their parameters) it sent."""
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        return run(), sent
 
 
 def nodes(plan: dict, table: str) -> list[dict]:
