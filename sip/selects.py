@@ -55,12 +55,14 @@ LISTS = Select(
     "t.account_id = %s",
     {"name": "t.name", "created_at": "t.created_at"},
     indexed=frozenset({"name"}),
-    counts={
-        "credential_count": LIST_SIZE.format("t.id"),
-        "attached_domain_count": "(SELECT COUNT(DISTINCT a.domain_id) "
-        "FROM sip_credentialattachment a WHERE a.credential_list_id = t.id)",
-    },
+    counts={"credential_count": LIST_SIZE.format("t.id")},
     lines={"attached_domains": ("d.domain", ATTACHED_TO.format("t.id"))},
+    # The rows show their domains (lines): how many there are is not read again for each row
+    # (a second lookup of its attachments: 0.5 of the page query's 1.3 ms on PostgreSQL).
+    orders={
+        "attached_domain_count": "(SELECT COUNT(DISTINCT a.domain_id) "
+        "FROM sip_credentialattachment a WHERE a.credential_list_id = t.id)"
+    },
     total="SELECT lists FROM sip_listcount WHERE account_id = %s",  # as the domains' (0020)
 )
 

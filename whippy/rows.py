@@ -7,8 +7,10 @@ ten times faster, with the same autoescaping (Django's safe strings, such as the
 filter's, stay unescaped). `{% rows "domains" %}` (accounts/templatetags/ui.py) renders a body;
 the parts every table shares around it, its head, its page links and its "no match" state
 (`{% table_head %}`, `{% table_pages %}`, `{% table_no_match %}`, templates/rows/_*.html), are
-Jinja2 too: in Django's engine they cost a millisecond a page. The rest of the page (its
-empty states, forms and frame) stays in Django templates.
+Jinja2 too: in Django's engine they cost a millisecond a page. So is an account page's setup
+review and tab strip (`{% tab_strip %}`, templates/rows/_tabs.html), which every page renders
+again after a change. The rest of the page (its empty states, forms and frame) stays in Django
+templates.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def environment() -> jinja2.Environment:
         auto_reload=settings.DEBUG,
     )
     env.filters.update(when=when, pluralize=pluralize)
+    env.globals["url_of"] = url_of
     return env
 
 

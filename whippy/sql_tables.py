@@ -111,7 +111,9 @@ class Select:
     are the fields (of t's row or a joined row's) of which PostgreSQL has an index of the
     trigrams of UPPER(field), which the search's own LIKE asks. lines are what a row shows
     of other tables (the domains a list is attached to): for a name, an expression and the
-    FROM ... WHERE ... of its values for row t, read with the row as its sorted lines."""
+    FROM ... WHERE ... of its values for row t, read with the row as its sorted lines.
+    orders: the SQL of what a column sorts by that the rows do not read, as they show it
+    otherwise (the number of a list's domains is the number of its lines)."""
 
     model: type[Model]
     parent: str  # a condition with one %s, the parent's key: "t.account_id = %s"
@@ -122,6 +124,7 @@ class Select:
     trigram: dict[str, Trigrams] = field(default_factory=dict)
     indexed: frozenset[str] = frozenset()
     lines: dict[str, tuple[str, str]] = field(default_factory=dict)
+    orders: dict[str, str] = field(default_factory=dict)
 
     def of(self, parent: int) -> SqlRows:
         return SqlRows(self, ((self.parent, (parent,)),))
@@ -196,7 +199,8 @@ class SqlRows:
 
     def ordered(self, name: str, descending: bool) -> SqlRows:
         direction = "DESC" if descending else "ASC"
-        sql = self.select.fields.get(name) or self.select.counts[name]
+        select = self.select
+        sql = select.fields.get(name) or select.counts.get(name) or select.orders[name]
         return replace(self, order=((sql, direction), ("t.id", direction)))
 
     def _order_by(self, *names: str, backwards: bool = False) -> str:
@@ -421,7 +425,7 @@ class SqlTable(Table):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         select = self.source.select
-        known = {*select.fields, *select.counts}
+        known = {*select.fields, *select.counts, *select.orders}
         missing = {c.order for c in self.columns if c.order} - known
         missing |= set(self.spec.search) - set(select.fields)
         if missing:

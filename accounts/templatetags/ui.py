@@ -116,6 +116,17 @@ def table_no_match(context: template.Context, noun: str, search_label: str) -> S
 
 
 @register.simple_tag(takes_context=True)
+def tab_strip(context: template.Context) -> SafeString:
+    """{% tab_strip %}: an account page's setup review and tabs (templates/rows/_tabs.html):
+    rendered again on every page after a change, in Django's engine a quarter of a
+    millisecond."""
+    from whippy.rows import part
+
+    names = ("organization", "account", "tab", "tabs", "review", "can_edit")
+    return part("_tabs.html", **{name: context[name] for name in names})
+
+
+@register.simple_tag(takes_context=True)
 def rows(context: template.Context, name: str) -> SafeString:
     """{% rows "domains" %}: the body rows of a table, from templates/rows/ (whippy/rows.py)."""
     from whippy.rows import render

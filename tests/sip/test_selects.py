@@ -216,6 +216,15 @@ def test_same_rows_counts_and_order_as_the_orm(accounts, name, term, selective, 
         assert compared, "the search should find rows to compare"
 
 
+def test_a_lists_number_of_domains_is_its_lines(accounts):
+    """The Credential Lists tab sorts by a list's number of domains (Select.orders) and shows
+    it as the number of its domains' lines: the same as the ORM's count, for every list."""
+    shown = {row.pk: len(row.attached_domains) for row in selects.LISTS.of(accounts.pk)[0:1000]}
+    counted = dict(orm_lists(accounts).values_list("pk", "attached_domain_count"))
+    assert shown == counted
+    assert len(set(counted.values())) > 2  # lists of 0, 1 and 2 domains (a test that can fail)
+
+
 @pytest.mark.parametrize("name", TABLES)
 def test_every_window_is_the_orms_from_either_end(accounts, name):
     """Where the database keeps the number of rows (Select.total), a page past the middle is
