@@ -61,6 +61,36 @@ def render(name: str, context: Any) -> SafeString:
     return part(f"{name}.html", **values)
 
 
+# What the connection check's panel shows beyond its form (sip.views.sip_users).
+CHECKED = (
+    "verdicts",
+    "checked_username",
+    "checked_domain",
+    "live",
+    "live_server",
+    "live_timeout",
+    "can_edit",
+)
+
+
+def check_panel(values: Any) -> SafeString:
+    """The connection check (templates/rows/_check.html), from a page's context or the values
+    of an HTMX answer: its form (the blank one kept across setup versions, under
+    blank_form_scope, with its CSRF token a stand-in: whippy/fragments.py) and the verdicts
+    of what was asked. A refused password test's answer is this panel alone."""
+    organization, account, form = values["organization"], values["account"], values["form"]
+    check_url = url_of("sip:connection-check", organization.slug, account.pk)
+
+    def render_form(stand_ins: dict[str, str]) -> str:
+        token = stand_ins.get("csrf_token", values.get("csrf_token"))
+        return part("_check_form.html", form=form, check_url=check_url, csrf_token=token)
+
+    scope = values.get("blank_form_scope")
+    shown = scope.fragment("check-form", render_form, values) if scope else render_form({})
+    checked = {name: values.get(name) for name in CHECKED}
+    return part("_check.html", form_html=mark_safe(shown), **checked)  # noqa: S308 (Jinja2's)
+
+
 def part(template: str, **values: Any) -> SafeString:
     """A template of templates/rows/ rendered with these values."""
     html = environment().get_template(template).render(values)

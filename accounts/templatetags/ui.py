@@ -127,6 +127,14 @@ def tab_strip(context: template.Context) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
+def check_panel(context: template.Context) -> SafeString:
+    """{% check_panel %}: the connection check, its form and verdicts (whippy/rows.py)."""
+    from whippy.rows import check_panel
+
+    return check_panel(context)
+
+
+@register.simple_tag(takes_context=True)
 def rows(context: template.Context, name: str) -> SafeString:
     """{% rows "domains" %}: the body rows of a table, from templates/rows/ (whippy/rows.py)."""
     from whippy.rows import render

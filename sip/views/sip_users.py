@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -31,6 +32,7 @@ from whippy import registry
 from whippy.fragments import Steady
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
+from whippy.rows import check_panel
 
 SIP_USERS = "sip/sip_user_list.html"
 
@@ -131,9 +133,12 @@ def connection_check(request: AppRequest, org_slug: str, account_id: int) -> Htt
             "live_server": "{}:{}".format(*password_checks.sip_server(domain)),
             "live_timeout": f"{password_checks.LIVE_TIMEOUT:g}",
         }
-    if request.htmx:
-        # Only the check panel is swapped: the SIP users table is not needed.
-        context = {**account_context(request, membership, account, "sip-users"), **check}
-    else:
-        context = sip_users_context(request, membership, account, **check)
+    if request.htmx and not request.htmx.history_restore_request:
+        # Only the check panel is swapped: rendered alone (whippy.rows.check_panel), without
+        # the SIP users table, the page's template or its context processors.
+        csrf_token = get_token(request)
+        panel = {**check, "organization": membership.organization, "account": account}
+        panel |= {"can_edit": membership.is_admin, "csrf_token": csrf_token}
+        return HttpResponse(check_panel(panel))
+    context = sip_users_context(request, membership, account, **check)
     return render_page(request, SIP_USERS, "check-form", context)
