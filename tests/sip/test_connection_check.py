@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
+from django.test import Client
 
 from accounts.models import ProviderAccount
 from sip.diagnosis import check_connection
@@ -216,6 +218,27 @@ def test_check_as_plain_post_and_htmx(admin_client, account, setup):
         assert "Calls: can authenticate</strong> through “Phones” (password not checked)" in html
         assert "Registrations: cannot authenticate" in html
         assert "no-store" in response["Cache-Control"]
+
+
+def test_the_answers_form_carries_a_token_the_next_check_is_sent_with(admin_user, account, setup):
+    """The HTMX answer is the panel alone (whippy.rows.check_panel): its form's CSRF token,
+    the request's own, is one the next check is accepted with, as a form without JavaScript
+    sends it."""
+    attach(setup["hq"], setup["phones"], Purpose.CALLS)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    page = client.get(f"/o/acme/accounts/{account.pk}/sip-users/").content.decode()
+    data = {"username": "desk", "domain": setup["hq"].domain}
+    refused = client.post(check_url(account), data, headers=HTMX)
+    assert refused.status_code == 403  # no token: CSRF checks are on
+    for _ in range(2):
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        answer = client.post(
+            check_url(account), {**data, "csrfmiddlewaretoken": token}, headers=HTMX
+        )
+        page = answer.content.decode()
+        assert answer.status_code == 200 and "Calls: can authenticate" in page
+        assert page.startswith('<section id="check"') and "<html" not in page
 
 
 def test_domain_is_typed_as_full_domain_or_prefix(admin_client, account, setup):
