@@ -469,9 +469,10 @@ def measure(scenarios: list[Scenario]) -> None:
     after it, and the floor before each group (and before the connection check, driven as a
     page: its refused tests write nothing). A page's ratios are the medians, over the rounds,
     of its rate against the floor and the admin changelist driven in the same seconds (the
-    same round's drives of its group); its figures the medians of its rounds. Each page was
-    driven once a round, and compared with a floor driven up to four minutes before, on a
-    machine whose speed drifts by a third within minutes."""
+    same round's drives of its group); its figures the medians of its rounds. Until the ninth
+    run a round drove each page once in the table's order, so a page was compared with a floor
+    driven up to four minutes before, on a machine whose speed drifts by a third within
+    minutes."""
     from bench.seed import PASSWORD
     from bench.seed import USERNAME
 
