@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 from django.conf import settings
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.safestring import mark_safe
 
@@ -52,6 +53,7 @@ def render(name: str, context: Any) -> SafeString:
     values = {key: context.get(key) for key in CONTEXT if key in context}
     account, can_edit = values["account"], values.get("can_edit", False)
     values["connected"] = connected = account.connected
+    values["zone"] = timezone.get_current_timezone()  # the organization's: the `when` filter's
     # The Retry buttons' form: only on a connected account's rows, for admins.
     values["reconcile_url"] = (
         url_of("sip:reconcile", values["organization"].slug, account.pk)

@@ -162,10 +162,13 @@ class Table:
         return queryset.order_by(f"{prefix}{order}", f"{prefix}pk")
 
     def link_rows(self, rows: list) -> None:
+        # Row templates read them as row.links["name"]: a dict's item, found at once (as an
+        # attribute, Jinja2 first tries getattr and catches its AttributeError).
+        common = {"path": self.path, **self.bases}
         for row in rows:
+            values = {**common, "row": row}
             row.links = {
-                name: link.template.format(path=self.path, row=row, **self.bases)
-                for name, link in self.spec.links.items()
+                name: link.template.format_map(values) for name, link in self.spec.links.items()
             }
 
     def page_rows(self, queryset: QuerySet, per_page: int) -> list:

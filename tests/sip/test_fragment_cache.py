@@ -392,6 +392,23 @@ def test_times_follow_the_organization_time_zone_at_once(admin_client, account, 
     assert "Jun 1, 2026 21:00" in get(admin_client, url)[0]
 
 
+@pytest.mark.parametrize("name", TABS)
+def test_every_tables_times_are_in_the_organization_zone(admin_client, account, domain, name):
+    """Each table's rows are given the organization's zone once (whippy.rows.render): every
+    time they show, its password changes included, is in it."""
+    world = one_of_everything(account, domain)
+    noon = datetime(2026, 6, 1, 12, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    for model in (SipDomain, CredentialList, Credential, CredentialAttachment):
+        model.objects.update(created_at=noon)
+    Credential.objects.update(password_changed_at=noon)
+    Organization.objects.filter(pk=account.organization_id).update(time_zone="Asia/Tokyo")
+    page = get(admin_client, TABS[name](world, account))[0]
+    shown = re.findall(r'title="([^"]*)">([^<]*)</time>', page)
+    assert shown and set(shown) == {("2026-06-01 21:00:00 JST", "Jun 1, 2026 21:00")}, shown
+    if name == "list page":
+        assert len(shown) == 2  # created, and the password changed
+
+
 def test_a_change_answers_with_what_it_wrote(admin_client, account, domain):
     """A write's own answer (HTMX: the table out of band) is rendered fresh, never cached."""
     one_of_everything(account, domain)
