@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -54,7 +55,8 @@ def sip_users_context(
     request: AppRequest, membership: Membership, account: ProviderAccount, **extra: Any
 ) -> dict[str, Any]:
     context = account_context(request, membership, account, "sip-users")
-    blank = ConnectionCheckForm(account=account)
+    # Made when rendered: a page whose blank form is cached (below) never builds it.
+    blank = SimpleLazyObject(lambda: ConnectionCheckForm(account=account))
     table = tab_table(
         request,
         registry.SIP_USERS,
