@@ -430,10 +430,12 @@ def test_the_fragments_cache_keeps_values_as_they_are_and_no_more_than_its_size(
     cache.set("fragment:a", entry)
     assert cache.get("fragment:a") is entry  # not a copy: nothing was pickled
     assert cache.get("fragment:missing", "default") == "default"
-    for name in "bcd":
-        cache.set(f"fragment:{name}", (name, ()))
-    assert len(cache._cache) <= 3  # culled, as LocMemCache culls
-    assert cache.get("fragment:d") == ("d", ())  # the newest is kept
+    cache.set("fragment:b", ("b", ()))
+    cache.set("fragment:c", ("c", ()))
+    assert cache.get("fragment:a") is entry  # now the latest used
+    cache.set("fragment:d", ("d", ()))  # full: the least recently used goes
+    assert cache.get("fragment:b") is None
+    assert [cache.get(f"fragment:{name}") for name in "acd"] == [entry, ("c", ()), ("d", ())]
     cache.set("fragment:gone", entry, timeout=0)  # expired at once
     assert cache.get("fragment:gone") is None
     with pytest.raises(NotImplementedError):
