@@ -56,7 +56,8 @@ os.environ.setdefault("HTTPS", "false")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "2"))  # a round
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = 8
-SETTLE = 0.5  # seconds between two drives, for the requests still running on the server
+SETTLE = 0.5  # seconds between two drives, beyond the time the server needs (drive())
+WORKERS = 2  # gunicorn's
 PRODUCTION = {
     "DEBUG": "false",
     "HTTPS": "false",  # plain HTTP on loopback; everything else as in production
@@ -110,7 +111,7 @@ def start_server(port: int, **settings: str) -> subprocess.Popen:
     gunicorn = str(Path(python).with_name("gunicorn"))
     log = (ROOT / "bench" / f"server-{port}.log").open("w")  # errors, if any, land here
     server = subprocess.Popen(
-        [gunicorn, "whippy.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        [gunicorn, "whippy.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -188,14 +189,27 @@ def to_ms(value: str, unit: str) -> float:
 
 
 def drive(base: str, scenario: Scenario, cookie: str, csrf: str, seconds: int) -> dict:
-    """wrk's figures for the page. Then a pause (SETTLE): wrk stops at its deadline, but the
-    requests it had sent still run on the server, and the next page's first requests queued
-    behind them (after the admin changelists, 8 of 110 ms: the p99 of the page driven next
-    was 90 ms, its median 14)."""
+    """wrk's figures for the page. Then a pause: wrk stops at its deadline, but the requests
+    it had sent still run on the server, and the next page's first requests queued behind
+    them (after the admin changelists, 8 of 110 ms: the p99 of the page driven next was 90
+    ms, its median 14). So the pause is SETTLE and the time the server needs for what may
+    still be in it: up to CONNECTIONS requests of this page, WORKERS at a time (drained()).
+    With SETTLE alone, the 8 requests of a second each of the admin's SIP Users page 2,000
+    held the page driven after it for four seconds (its p99: 289 and 485 ms in two runs)."""
+    result = None
     try:
-        return _drive(base, scenario, cookie, csrf, seconds)
+        result = _drive(base, scenario, cookie, csrf, seconds)
+        return result
     finally:
-        time.sleep(SETTLE)
+        time.sleep(SETTLE + drained(result))
+
+
+def drained(result: dict | None) -> float:
+    """Seconds for the server to finish the requests a drive may have left in it: CONNECTIONS
+    of them at the drive's median latency, WORKERS at a time."""
+    if result is None:
+        return 0.0
+    return CONNECTIONS / WORKERS * result["p50"] / 1000
 
 
 def _drive(base: str, scenario: Scenario, cookie: str, csrf: str, seconds: int) -> dict:
@@ -416,7 +430,7 @@ def report(all_scenarios: list[Scenario], seed_line: str) -> bool:
     rate to the floor's and the admin changelist's driven in the same seconds (measure())."""
     engine = os.environ["DATABASE_URL"].split(":", 1)[0]
     print(
-        f"\n## Benchmark ({engine}, gunicorn 2 workers, wrk concurrency {CONNECTIONS}, "
+        f"\n## Benchmark ({engine}, gunicorn {WORKERS} workers, wrk concurrency {CONNECTIONS}, "
         f"{ROUNDS} rounds of {SECONDS} s a page, medians; ratios to the floor and the admin "
         "changelist driven beside each page in each round)\n"
     )
