@@ -175,6 +175,10 @@ CACHES = {
     "fragments": {
         "BACKEND": "whippy.fragments.FragmentCache",
         "LOCATION": "fragments",
+        # A fragment's key holds all it shows (whippy/fragments.py): kept until room is needed.
+        # With Django's default of five minutes, an account seen again after five minutes
+        # unchanged was rendered again.
+        "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": envint("FRAGMENT_CACHE_ENTRIES", 1000)},
     },
 }

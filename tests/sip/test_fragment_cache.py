@@ -446,6 +446,27 @@ def test_the_fragments_cache_keeps_values_as_they_are_and_no_more_than_its_size(
     assert not cache._cache
 
 
+def test_a_fragment_is_kept_until_room_is_needed(monkeypatch):
+    """Its key holds all it shows (the setup version the database moves on every change, the
+    table's state, role, zone, language): it never expires; only the cache's size bounds it."""
+    import time
+
+    from whippy.fragments import cached
+
+    caches[ALIAS].clear()
+    rendered = []
+
+    def render(stand_ins: dict[str, str]) -> str:
+        rendered.append(stand_ins)
+        return "<p>rows</p>"
+
+    assert cached("fragment:kept", render, {}) == "<p>rows</p>"
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 30 * 24 * 60 * 60)
+    assert cached("fragment:kept", render, {}) == "<p>rows</p>"
+    assert len(rendered) == 1
+
+
 def test_the_cache_can_be_turned_off(admin_client, account, domain, settings):
     one_of_everything(account, domain)
     url = tab(account, "domains")

@@ -12,6 +12,7 @@ from sip.models import Purpose
 from sip.models import SipDomain
 from sip.review import review_account
 from sip.review import review_accounts
+from tests.sip.test_fragment_cache import change_with_sql
 
 
 def texts(account) -> list[str]:
@@ -229,29 +230,61 @@ def test_several_password_findings_in_order_of_domain_user_and_purpose(account):
     )
 
 
-@pytest.mark.parametrize("cache_timeout", [300, 3600])
-def test_a_change_made_outside_the_app_shows_within_five_minutes(
-    account, monkeypatch, settings, cache_timeout
+ADDED_OUTSIDE_THE_APP = {
+    "ORM": lambda account: SipDomain.objects.create(account=account, name="HQ", prefix="hq"),
+    "raw SQL": lambda account: change_with_sql(
+        "INSERT INTO sip_sipdomain (account_id, name, prefix, domain, created_at, sync_state,"
+        " sync_error, remote_sid, voice_url, voice_method, sip_registration, secure)"
+        " VALUES (%s, 'HQ', 'hq', 'hq.sip.twilio.com', '2026-01-01', 'local',"
+        " '', '', '', 'POST', FALSE, FALSE)",
+        account.pk,
+    ),
+}
+
+
+@pytest.mark.parametrize("how", sorted(ADDED_OUTSIDE_THE_APP))
+def test_a_change_made_outside_the_app_shows_in_the_next_review(admin_client, account, how):
+    """The Django admin, a shell or raw SQL: the database moves the setup version the cached
+    review is keyed by, so the next view shows the change, with no time passing."""
+    tab = f"/o/acme/accounts/{account.pk}/domains/"
+    assert "Setup review: no warnings." in admin_client.get(tab).content.decode()
+    assert "Setup review: no warnings." in admin_client.get(tab).content.decode()  # cached
+    ADDED_OUTSIDE_THE_APP[how](account)
+    page = admin_client.get(tab).content.decode()
+    assert "Setup review: 1 warning" in page
+    assert "hq.sip.twilio.com has no credential list for calls or registrations" in page
+
+
+def test_a_cached_review_is_kept_until_the_setup_changes(
+    account, monkeypatch, django_assert_num_queries
 ):
-    """The Django admin or a shell do not bump the setup version: the cached review expires,
-    after five minutes whatever the cache's own default timeout."""
+    """No expiry to wait for a change (the version moves): a review is computed once for a
+    version, however long ago, and again only when the cache lets it go (after a day)."""
     import time
 
     from sip.review import REVIEW_TTL
     from sip.review import cached_review
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "TIMEOUT": cache_timeout,
-        }
-    }
-
-    account.organization = account.organization  # as the views pass it
-    assert cached_review(account).findings == []
-    SipDomain.objects.create(account=account, name="HQ", prefix="hq")  # no version bump
-    assert cached_review(account).findings == []  # still the cached review
+    SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    account.refresh_from_db()
+    first = cached_review(account)
     now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 6 * 60 * 60)
+    with django_assert_num_queries(0):
+        assert cached_review(account).findings == first.findings
     monkeypatch.setattr(time, "time", lambda: now + REVIEW_TTL + 1)
-    assert len(cached_review(account).findings) == 1
-    assert REVIEW_TTL == 300
+    with django_assert_num_queries(3):  # the review's own
+        assert cached_review(account).findings == first.findings
+
+
+def test_a_cached_review_links_to_its_organization_as_it_is_now(account, org):
+    """Its fix links hold the organization's slug: a new slug is a new review."""
+    from sip.review import cached_review
+
+    SipDomain.objects.create(account=account, name="HQ", prefix="hq")
+    account.refresh_from_db()
+    account.organization = org
+    assert cached_review(account).findings[0].fix_url.startswith("/o/acme/")
+    org.slug = "acme-renamed"
+    org.save()
+    assert cached_review(account).findings[0].fix_url.startswith("/o/acme-renamed/")
