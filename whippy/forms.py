@@ -110,6 +110,23 @@ def field_group(field: BoundField) -> str:
     return "\n".join(html)
 
 
+def shown(form: forms.BaseForm) -> tuple[tuple[str, Any], ...]:
+    """What a form's markup shows besides its fields' definitions: the value each field shows
+    and its errors, field by field (a field whose widget never shows its value, a password,
+    is left out: it shows nothing of it). Two forms of one class that give the same shown()
+    write the same markup: the key a form's markup is kept under (whippy.rows.check_panel)."""
+    errors = form.errors
+    fields = [
+        (
+            field.name,
+            field.value() if getattr(field.field.widget, "render_value", True) else None,
+            tuple(str(error) for error in errors.get(field.name, ())),
+        )
+        for field in form
+    ]
+    return (*fields, ("", None, tuple(str(error) for error in form.non_field_errors())))
+
+
 def save_or_error(form: forms.BaseForm, service: Callable[..., T], **arguments: Any) -> T | None:
     """Runs a service's write for a valid form; what the service refuses becomes the form's
     errors (beside the field it names, or above the form), and None.

@@ -13,7 +13,9 @@ time zone its times are shown in and the language. Nothing of one request is eve
 values that differ per request (PER_REQUEST: the CSRF token, a form's one-time key) are rendered
 as random stand-ins, and each response puts its own values in their place.
 
-Only GET and HEAD requests use the cache: a change answers with what it just wrote. Each
+Only GET and HEAD requests use the fragments of a setup version: a change answers with what it
+just wrote. The connection check's form (Steady) reads nothing stored: kept by what it shows
+(the values typed and its errors), it serves any method's answer, a refused test's too. Each
 process keeps its own fragments (settings.CACHES["fragments"], in memory); FRAGMENT_CACHE=false
 turns it off, and SETUP_FRAGMENT_CACHE=false only the fragments kept per setup version (the
 benchmark's cold pages: what the first view after a change renders).
@@ -88,9 +90,12 @@ class Scope(Keyed):
 
 @dataclass(frozen=True)
 class Steady(Keyed):
-    """What an account page's markup that shows nothing of the setup (the blank connection-check
-    form: its fields, and the account's address to send it to) depends on: kept across setup
-    versions, so the first view after a change does not render it again."""
+    """What an account page's markup that shows nothing of the setup (the connection-check
+    form: its fields, and the account's address to send it to) depends on besides its own
+    state (what the form shows: whippy.forms.shown): kept across setup versions, so the first
+    view after a change does not render it again. It reads nothing stored, so it is kept for
+    the answers to a POST too: the form of a refused password test, the answer that guessing
+    gets over and over, is not rendered again while what it shows is the same."""
 
     account_id: int
     organization: str  # its slug, in the form's address
@@ -98,7 +103,7 @@ class Steady(Keyed):
 
     @classmethod
     def of(cls, request: AppRequest, account: ProviderAccount) -> Steady | None:
-        if not settings.FRAGMENT_CACHE or request.method not in CACHED:
+        if not settings.FRAGMENT_CACHE:
             return None
         return cls(account.pk, account.organization.slug, get_language())
 

@@ -77,9 +77,10 @@ CHECKED = (
 
 def check_panel(values: Any) -> SafeString:
     """The connection check (templates/rows/_check.html), from a page's context or the values
-    of an HTMX answer: its form (the blank one kept across setup versions, under
-    blank_form_scope, with its CSRF token a stand-in: whippy/fragments.py) and the verdicts
-    of what was asked. A refused password test's answer is this panel alone."""
+    of an HTMX answer: its form, kept across setup versions under form_scope by what it shows
+    (form_state: nothing for the blank form, which is then never built; else
+    whippy.forms.shown), with its CSRF token a stand-in (whippy/fragments.py), and the
+    verdicts of what was asked. A refused password test's answer is this panel alone."""
     organization, account, form = values["organization"], values["account"], values["form"]
     check_url = url_of("sip:connection-check", organization.slug, account.pk)
 
@@ -87,8 +88,8 @@ def check_panel(values: Any) -> SafeString:
         token = stand_ins.get("csrf_token", values.get("csrf_token"))
         return part("_check_form.html", form=form, check_url=check_url, csrf_token=token)
 
-    scope = values.get("blank_form_scope")
-    shown = scope.fragment("check-form", render_form, values) if scope else render_form({})
+    scope, state = values.get("form_scope"), values.get("form_state", ())
+    shown = scope.fragment("check-form", render_form, values, *state) if scope else render_form({})
     checked = {name: values.get(name) for name in CHECKED}
     return part("_check.html", form_html=mark_safe(shown), **checked)  # noqa: S308 (Jinja2's)
 

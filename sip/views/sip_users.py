@@ -30,6 +30,7 @@ from sip.views.common import account_context
 from sip.views.common import render_tab
 from sip.views.common import tab_table
 from whippy import registry
+from whippy.forms import shown
 from whippy.fragments import Steady
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
@@ -69,11 +70,11 @@ def sip_users_context(
         "table": table,
         "check_url": tab_url("sip:connection-check", account),
         "form": blank,
+        # The blank check form is the same for everyone, whatever the setup version; a form
+        # that shows values or errors is kept by what it shows (connection_check).
+        "form_scope": Steady.of(request, account),
+        "form_state": (),
         **extra,
-        # The blank check form is the same for everyone, whatever the setup version.
-        "blank_form_scope": Steady.of(request, account)
-        if extra.get("form", blank) is blank
-        else None,
     }
 
 
@@ -135,6 +136,9 @@ def connection_check(request: AppRequest, org_slug: str, account_id: int) -> Htt
             "live_server": "{}:{}".format(*password_checks.sip_server(domain)),
             "live_timeout": f"{password_checks.LIVE_TIMEOUT:g}",
         }
+    # Its form's markup is kept by what it shows: a refused test's answer, what guessing gets
+    # over and over, renders none of its fields again while what was typed is the same.
+    check |= {"form_scope": Steady.of(request, account), "form_state": shown(check["form"])}
     if request.htmx and not request.htmx.history_restore_request:
         # Only the check panel is swapped: rendered alone (whippy.rows.check_panel), without
         # the SIP users table, the page's template or its context processors.

@@ -124,6 +124,48 @@ def test_a_refused_test_also_says_what_else_is_wrong(admin_client, account, desk
     assert recorded_tests() == 10
 
 
+def test_a_refused_tests_form_is_rendered_once_for_what_it_shows(
+    admin_client, account, desk, monkeypatch
+):
+    """The answer that guessing gets over and over: its form is rendered for what was typed
+    and the wait it states, then kept (whippy.forms.shown), each answer with its own CSRF
+    token; another username or another wait is another form, and no password is kept."""
+    from whippy import fragments
+    from whippy import rows
+
+    for _ in range(10):
+        check(admin_client, account, WRONG)
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)  # the wait stated stays the same
+    rendered = []
+    render = rows.part
+
+    def counted(template, **values):
+        if template == "_check_form.html":
+            rendered.append(values["form"]["username"].value())
+        return render(template, **values)
+
+    monkeypatch.setattr(rows, "part", counted)
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    first = check(admin_client, account, PASSWORD)
+    again = check(admin_client, account, WRONG)  # another password: the same form shown
+    assert "Too many password tests" in first and rendered == ["desk"]
+    assert token.sub("", again) == token.sub("", first)
+    assert token.search(again).group(1) != token.search(first).group(1)
+    other = check(admin_client, account, PASSWORD, username="lobby")
+    assert rendered == ["desk", "lobby"]
+    assert 'value="lobby"' in other and 'value="desk"' not in other
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(seconds=1))
+    later = check(admin_client, account, PASSWORD)
+    assert rendered == ["desk", "lobby", "desk"]
+    wait = re.compile(r"Try again in (\d+) seconds")
+    assert int(wait.search(later).group(1)) == int(wait.search(first).group(1)) - 1
+    kept = [html for html, _stand_ins in fragments.caches[fragments.ALIAS]._cache.values()]
+    assert len([html for html in kept if "Too many password tests" in html]) == 3
+    assert not [html for html in kept if PASSWORD in html or WRONG in html]
+    assert recorded_tests() == 10
+
+
 def test_tests_made_meanwhile_are_counted_again_under_the_lock(
     admin_client, account, desk, monkeypatch
 ):
