@@ -110,7 +110,7 @@ def field_group(field: BoundField) -> str:
     return "\n".join(html)
 
 
-def shown(form: forms.BaseForm) -> tuple[tuple[str, Any], ...]:
+def shown(form: forms.BaseForm) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
     """What a form's markup shows besides its fields' definitions: the value each field shows
     and its errors, field by field (a field whose widget never shows its value, a password,
     is left out: it shows nothing of it). Two forms of one class that give the same shown()
