@@ -1,5 +1,8 @@
 """Page fragments, cached: an account page's header, tab strip and tables, rendered once for
-the account's setup version, are served again without reading or rendering anything.
+the account's setup version, are served again without reading or rendering anything; and a
+tab's whole page (Page), kept for its address and viewer too, is served again as it was
+answered, its context not even built: what a page seen again costs is the membership that
+authorizes it.
 
 Correct whatever changes the data: the key holds the account's setup_version, which the
 database itself moves forward on every change to the account's SIP setup, in the change's
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
@@ -49,14 +53,21 @@ CACHED = ("GET", "HEAD")  # the methods whose answers use the cache
 class Keyed:
     """Fragments keyed by the dataclass's own fields (its repr, with its class's name)."""
 
+    kind = "fragment"  # the cache keys' prefix
+
     def fragment(
-        self, name: str, render: Callable[[dict[str, str]], str], context: Any, *state: Any
+        self,
+        name: str,
+        render: Callable[[dict[str, str]], str],
+        context: Any,
+        *state: Any,
+        keep: Callable[[], bool] = lambda: True,
     ) -> str:
         """The fragment called name, for these fields and this state (the page's tab, a table's
         search, sort and page), with this request's own values; render(stand_ins) makes it
-        when the cache does not have it."""
+        when the cache does not have it (cached())."""
         digest = hashlib.blake2b(repr((self, name, state)).encode(), digest_size=20)
-        return cached(f"fragment:{digest.hexdigest()}", render, context)
+        return cached(f"{self.kind}:{digest.hexdigest()}", render, context, keep)
 
 
 @dataclass(frozen=True)
@@ -132,14 +143,65 @@ class Frame(Keyed):
         return cls(user, memberships, membership.pk, get_language())
 
 
-def cached(key: str, render: Callable[[dict[str, str]], str], context: Any) -> str:
+# The request headers that choose what an account page renders: the whole page, its tab area
+# (a tab switch) or its table alone (whippy.htmx.render_page, whippy.tables.table_partial).
+HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-History-Restore-Request")
+
+
+@dataclass(frozen=True)
+class Page(Keyed):
+    """A whole tab page, or the part of it an HTMX request swaps, as it was answered: kept for
+    everything it shows, so that a page seen again, nothing changed, renders nothing and reads
+    nothing but the membership that authorizes it (sip.views.common.tab_page).
+
+    What the page shows is its scope's (the account's setup version, the viewer's role, the
+    time zone and the language), its frame's (the person and their memberships: a page is
+    kept per person) and its address's (the path, which names its view, and the query string:
+    the table's search, sort and page), and the HTMX headers choose the part. Its
+    per-request values are stand-ins as in every fragment. Messages are not kept: a request
+    that has messages to show renders its page, and a page that made a message while it was
+    rendered is not kept."""
+
+    kind = "page"
+
+    scope: Scope
+    frame: Frame | None
+    path: str
+    htmx: tuple[str | None, ...]
+
+    @classmethod
+    def of(cls, request: AppRequest, account: ProviderAccount) -> Page | None:
+        """The page a request asks for, or None where it is not kept (no cache, another
+        method than GET or HEAD, messages to show)."""
+        scope = Scope.of(request, account)
+        if scope is None or messages.get_messages(request):
+            return None
+        headers = tuple(request.headers.get(name) for name in HTMX_HEADERS)
+        return cls(scope, Frame.of(request), request.get_full_path(), headers)
+
+    @staticmethod
+    def no_messages(request: AppRequest) -> Callable[[], bool]:
+        """keep for a page: true if rendering it made no message."""
+        return lambda: not messages.get_messages(request)
+
+
+def cached(
+    key: str,
+    render: Callable[[dict[str, str]], str],
+    context: Any,
+    keep: Callable[[], bool] = lambda: True,
+) -> str:
+    """The markup kept under key, with this request's values (context's PER_REQUEST) in place
+    of its stand-ins; render(stand_ins) makes it when the cache does not have it, and it is kept
+    if keep() says so once it is rendered."""
     cache = caches[ALIAS]
     entry = cache.get(key)
     if entry is None:
         stand_ins = {name: secrets.token_hex(16) for name in PER_REQUEST if name in context}
         html = render(stand_ins)
         entry = (html, tuple((name, value) for name, value in stand_ins.items() if value in html))
-        cache.set(key, entry)
+        if keep():
+            cache.set(key, entry)
     html, stand_ins = entry
     for name, stand_in in stand_ins:
         html = html.replace(stand_in, str(context[name]))

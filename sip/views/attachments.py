@@ -26,7 +26,7 @@ from sip.models import SipDomain
 from sip.models import joined
 from sip.tabs import tab_url
 from sip.views.common import account_context
-from sip.views.common import render_tab
+from sip.views.common import tab_page
 from sip.views.common import tab_table
 from whippy import registry
 from whippy.forms import refused
@@ -68,7 +68,7 @@ def attachments_context(
 @page_view
 def attachment_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    return render_tab(request, ATTACHMENTS, attachments_context(request, membership, account))
+    return tab_page(request, account, ATTACHMENTS, attachments_context, membership, account)
 
 
 def attached_message(added: list[CredentialAttachment], existing: list[Purpose]) -> str:

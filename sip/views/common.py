@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.functional import SimpleLazyObject
@@ -25,6 +26,7 @@ from sip.tabs import TabStrip
 from sip.tabs import tab_url
 from whippy.db import get_row
 from whippy.db import storable
+from whippy.fragments import Page
 from whippy.fragments import Scope
 from whippy.htmx import AppRequest
 from whippy.htmx import render_page
@@ -79,6 +81,31 @@ def render_tab(request: AppRequest, template: str, context: dict[str, Any]) -> H
     pages swap only the table)."""
     partial = table_partial(request, context["table"].target, "tab-area")
     return render_page(request, template, partial, context)
+
+
+def tab_page(
+    request: AppRequest,
+    account: ProviderAccount,
+    template: str,
+    build: Callable[..., dict[str, Any]],
+    *args: Any,
+    **fresh: Callable[[], str],
+) -> HttpResponse:
+    """A tab's page (render_tab) with the context build(request, *args): kept whole for the
+    same setup version, address, headers and viewer (whippy.fragments.Page), so that a page
+    seen again builds no context and reads no rows. Its CSRF token and the values of fresh
+    (name: a function making one) are this request's, each time."""
+    page = Page.of(request, account)
+    if page is None:
+        return render_tab(request, template, build(request, *args))
+
+    def render(stand_ins: dict[str, str]) -> str:
+        context = {**build(request, *args), **stand_ins}
+        return render_tab(request, template, context).render().content.decode()
+
+    values = {"csrf_token": lambda: get_token(request), **fresh}
+    values = {name: SimpleLazyObject(make) for name, make in values.items()}
+    return HttpResponse(page.fragment("page", render, values, keep=page.no_messages(request)))
 
 
 def get_list(account: ProviderAccount, list_id: int, shown: bool = False) -> CredentialList:

@@ -22,7 +22,7 @@ from sip.services import attached_domains
 from sip.tabs import tab_url
 from sip.views.common import account_context
 from sip.views.common import list_to_change
-from sip.views.common import render_tab
+from sip.views.common import tab_page
 from sip.views.common import tab_table
 from whippy import registry
 from whippy.forms import save_or_error
@@ -50,7 +50,7 @@ def lists_context(
 @page_view
 def credential_list_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    return render_tab(request, LISTS, lists_context(request, membership, account))
+    return tab_page(request, account, LISTS, lists_context, membership, account)
 
 
 @form_view

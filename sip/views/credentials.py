@@ -37,7 +37,7 @@ from sip.models import password_version
 from sip.views.common import account_context
 from sip.views.common import get_list
 from sip.views.common import list_to_change
-from sip.views.common import render_tab
+from sip.views.common import tab_page
 from whippy import registry
 from whippy.forms import refused
 from whippy.forms import save_or_error
@@ -86,6 +86,13 @@ def list_page_context(
     }
 
 
+def shown_list(
+    request: AppRequest, membership: Membership, account: ProviderAccount, list_id: int
+) -> dict[str, Any]:
+    """The list page's context, its list read as the page shows it (a 404 if not the account's)."""
+    return list_page_context(request, membership, get_list(account, list_id, shown=True))
+
+
 def get_credential(request: AppRequest, org_slug: str, account_id: int, list_id: int, pk: int):
     """The SIP user to change: another list's is a 404 (for everyone), then the role."""
     membership, account = get_account(request, org_slug, account_id)
@@ -101,8 +108,8 @@ def credential_list_detail(
     request: AppRequest, org_slug: str, account_id: int, list_id: int
 ) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    context = list_page_context(request, membership, get_list(account, list_id, shown=True))
-    return render_tab(request, LIST_PAGE, context)
+    fresh = {"rotate_nonce": bulk.new_nonce}
+    return tab_page(request, account, LIST_PAGE, shown_list, membership, account, list_id, **fresh)
 
 
 @password_form

@@ -21,7 +21,7 @@ from sip.forms import SipDomainRenameForm
 from sip.models import SipDomain
 from sip.tabs import tab_url
 from sip.views.common import account_context
-from sip.views.common import render_tab
+from sip.views.common import tab_page
 from sip.views.common import tab_table
 from whippy import registry
 from whippy.forms import refused
@@ -58,7 +58,7 @@ def get_domain(request: AppRequest, org_slug: str, account_id: int, domain_id: i
 @page_view
 def domain_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    return render_tab(request, DOMAINS, domains_context(request, membership, account))
+    return tab_page(request, account, DOMAINS, domains_context, membership, account)
 
 
 @form_view

@@ -27,7 +27,7 @@ from sip.forms import ConnectionCheckForm
 from sip.models import Credential
 from sip.tabs import tab_url
 from sip.views.common import account_context
-from sip.views.common import render_tab
+from sip.views.common import tab_page
 from sip.views.common import tab_table
 from whippy import registry
 from whippy.forms import shown
@@ -81,7 +81,7 @@ def sip_users_context(
 @page_view
 def sip_user_list(request: AppRequest, org_slug: str, account_id: int) -> HttpResponse:
     membership, account = get_account(request, org_slug, account_id)
-    return render_tab(request, SIP_USERS, sip_users_context(request, membership, account))
+    return tab_page(request, account, SIP_USERS, sip_users_context, membership, account)
 
 
 def run_check(request: AppRequest, account: ProviderAccount, form: ConnectionCheckForm):
