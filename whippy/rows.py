@@ -15,7 +15,10 @@ templates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import MutableMapping
 from functools import cache
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -23,6 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.safestring import mark_safe
+from markupsafe import _escape_inner
 
 from whippy.links import url_of
 
@@ -32,6 +36,38 @@ CONTEXT = ("table", "can_edit", "account", "provider", "organization", "csrf_tok
 
 def pluralize(count: int, suffix: str = "s") -> str:
     return "" if count == 1 else suffix
+
+
+def escaped(value: Any) -> str:
+    """What Jinja2's autoescape writes for a value, as markupsafe.escape escapes it, but a plain
+    string. markupsafe.escape makes a Markup of every value it escapes, in Python (Markup's
+    __new__ looks for __html__ on the string it was given: 0.35 µs a value, 17 ns to escape
+    it), and a table's 50 rows write about 750 values: a tenth of the first view of a page
+    after a change (callgrind: Credential Lists 27.6 to 24.6 million instructions). What is
+    written is joined into the template's output and never read as Markup."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return _escape_inner(str(value))
+
+
+class Template(jinja2.Template):
+    """A rows template whose output is escaped by escaped(). A compiled template writes each
+    value through the name escape of its module (imported from jinja2.runtime, used for
+    nothing else): it is rebound in each template's module, not in Jinja2."""
+
+    @classmethod
+    def from_code(
+        cls,
+        environment: jinja2.Environment,
+        code: CodeType,
+        globals: MutableMapping[str, Any],
+        uptodate: Callable[[], bool] | None = None,
+    ) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        template.root_render_func.__globals__["escape"] = escaped
+        return template
 
 
 @cache
@@ -44,6 +80,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         auto_reload=settings.DEBUG,
     )
+    env.template_class = Template
     env.filters.update(when=when, pluralize=pluralize)
     env.globals["url_of"] = url_of
     return env
