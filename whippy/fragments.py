@@ -165,7 +165,7 @@ class Page(Keyed):
     kind = "page"
 
     scope: Scope
-    frame: Frame | None
+    frame: Frame
     path: str
     htmx: tuple[str | None, ...]
 
@@ -173,11 +173,11 @@ class Page(Keyed):
     def of(cls, request: AppRequest, account: ProviderAccount) -> Page | None:
         """The page a request asks for, or None where it is not kept (no cache, another
         method than GET or HEAD, messages to show)."""
-        scope = Scope.of(request, account)
-        if scope is None or messages.get_messages(request):
-            return None
+        scope, frame = Scope.of(request, account), Frame.of(request)
+        if scope is None or frame is None or messages.get_messages(request):
+            return None  # never a page without its person in the key
         headers = tuple(request.headers.get(name) for name in HTMX_HEADERS)
-        return cls(scope, Frame.of(request), request.get_full_path(), headers)
+        return cls(scope, frame, request.get_full_path(), headers)
 
     @staticmethod
     def no_messages(request: AppRequest) -> Callable[[], bool]:
