@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from typing import NamedTuple
 
 from whippy.links import url_of
 
@@ -34,6 +35,17 @@ def tab_url(url_name: str, account: Any) -> str:
     return url_of(url_name, account.organization.slug, account.pk)
 
 
+class ShownTab(NamedTuple):
+    """A tab as the strip shows it (attributes: Jinja2 reads a dict's keys only after an
+    attribute lookup has failed)."""
+
+    key: str
+    label: str
+    url: str
+    selected: bool
+    warnings: int
+
+
 class TabStrip:
     """The tab strip of one page; built when a template iterates it, so a response without
     the tabs (a table swap) computes neither the URLs nor the review behind the badges."""
@@ -41,12 +53,12 @@ class TabStrip:
     def __init__(self, account: Any, current: str, review: Any) -> None:
         self.account, self.current, self.review = account, current, review
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[ShownTab]:
         for tab in TABS:
-            yield {
-                "key": tab.key,
-                "label": tab.label,
-                "url": tab_url(tab.url_name, self.account),
-                "selected": tab.key == self.current,
-                "warnings": self.review.count(tab.key) if tab.reviewed else 0,
-            }
+            yield ShownTab(
+                tab.key,
+                tab.label,
+                tab_url(tab.url_name, self.account),
+                tab.key == self.current,
+                self.review.count(tab.key) if tab.reviewed else 0,
+            )

@@ -7,10 +7,12 @@ ten times faster, with the same autoescaping (Django's safe strings, such as the
 filter's, stay unescaped). `{% rows "domains" %}` (accounts/templatetags/ui.py) renders a body;
 the parts every table shares around it, its head, its page links and its "no match" state
 (`{% table_head %}`, `{% table_pages %}`, `{% table_no_match %}`, templates/rows/_*.html), are
-Jinja2 too: in Django's engine they cost a millisecond a page. So is an account page's setup
-review and tab strip (`{% tab_strip %}`, templates/rows/_tabs.html), which every page renders
-again after a change. The rest of the page (its empty states, forms and frame) stays in Django
-templates.
+Jinja2 too: in Django's engine they cost a millisecond a page. So are the parts of an account
+page that the first view after a change renders again: its setup review and tab strip
+(`{% tab_strip %}`, templates/rows/_tabs.html), its header (`{% account_header %}`: the
+breadcrumbs, the account's name and connection, its buttons) and its table's search bar
+(`{% table_search %}`). The rest of the page (its empty states, forms and frame, which is kept
+per person) stays in Django templates.
 """
 
 from __future__ import annotations

@@ -22,13 +22,14 @@ def when(value: datetime | None, zone: tzinfo | None = None) -> SafeString | str
     zone, read once a table: reading the active zone was a third of this filter's time."""
     if value is None:
         return "—"
-    t = timezone.localtime(value, zone)
+    aware = zone is not None and value.tzinfo is not None
+    t = value.astimezone(zone) if aware else timezone.localtime(value, zone)
     # Digits, letters and punctuation only: nothing here needs escaping. Formatted by hand:
     # strftime made this filter a third of a table's rows (tables call it 50 to 100 times).
+    hm = f"{t.hour:02}:{t.minute:02}"
     return SafeString(
         f'<time datetime="{value.isoformat()}" title="{t.year}-{t.month:02}-{t.day:02} '
-        f'{t.hour:02}:{t.minute:02}:{t.second:02} {t.tzname()}">'
-        f"{MONTHS[t.month - 1]} {t.day}, {t.year} {t.hour:02}:{t.minute:02}</time>"
+        f'{hm}:{t.second:02} {t.tzname()}">{MONTHS[t.month - 1]} {t.day}, {t.year} {hm}</time>'
     )
 
 
@@ -107,6 +108,44 @@ def table_pages(context: template.Context, noun: str) -> SafeString:
     from whippy.rows import part
 
     return part("_pages.html", table=context["table"], noun=noun)
+
+
+@register.simple_tag(takes_context=True)
+def account_header(context: template.Context) -> SafeString:
+    """{% account_header %}: an account page's breadcrumbs, name, connection and buttons
+    (templates/rows/_header.html), kept for the page's scope (whippy/fragments.py)."""
+    from whippy.rows import part
+
+    names = ("organization", "account", "can_edit")
+    values = {name: context[name] for name in names}
+    scope = context.get("scope")
+
+    def render(stand_ins: dict[str, str]) -> str:
+        return part("_header.html", **values)
+
+    return mark_safe(scope.fragment("header", render, context) if scope else render({}))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def connection_status(context: template.Context) -> SafeString:
+    """{% connection_status %}: whether the account syncs with its provider, and how."""
+    from whippy.rows import part
+
+    return part("_connection_status.html", account=context["account"])
+
+
+@register.simple_tag(takes_context=True)
+def table_search(context: template.Context, label: str) -> SafeString:
+    """{% table_search "SIP domains" %}: the table's search form (none for an empty table),
+    kept with the table's fragments."""
+    from whippy.rows import part
+
+    table = context["table"]
+
+    def render(stand_ins: dict[str, str]) -> str:
+        return part("_search.html", table=table, label=label)
+
+    return mark_safe(table.fragment("search", render, context))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)

@@ -500,6 +500,37 @@ def test_postgresql_answers_a_name_search_from_its_index_of_trigrams(
             assert re.search(rf'"Index Cond": "\({key} = ANY', plan), plan
 
 
+def test_sqlite_searches_list_names_on_their_index_alone(accounts):
+    """sip/migrations/0021: SQLite tests a search on each of the account's list names (its
+    LIKE cannot ask an index); with created_at in the names' index, what it finds, and the
+    order of it (newest first, or by name), are read from the index, not from each list's row
+    (the benchmark's 1,000 lists: the Credential Lists tab's search 0.43 to 0.29 ms)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan: PostgreSQL asks its index of trigrams (the test above)")
+    from sip.models import name_key
+
+    CredentialList.objects.bulk_create(
+        CredentialList(account=accounts, name=f"Team {i}", name_key=name_key(f"Team {i}"))
+        for i in range(1000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    for order in ("created_at", "name"):
+        for descending in (True, False):
+            rows = selects.LISTS.of(accounts.pk).ordered(order, descending)
+            found, params = rows.matching("Team 42", ["name"])._found()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {found} SELECT id FROM found", params)
+                plan = [detail for *_, detail in cursor.fetchall()]
+            assert any("USING COVERING INDEX list_account_name" in step for step in plan), plan
+            table = selects.LISTS.of(accounts.pk).matching("Team 42", ["name"])
+            found_rows = table.ordered(order, descending).window(0, 50)[1]
+            expected = CredentialList.objects.filter(account=accounts, name__contains="Team 42")
+            prefix = "-" if descending else ""
+            expected = expected.order_by(f"{prefix}{order}", f"{prefix}id")
+            assert [row.pk for row in found_rows] == [row.pk for row in expected]
+
+
 def test_sqlite_keeps_its_index_of_trigrams_through_every_change(accounts):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's own index: PostgreSQL has a trigram index of its own")
