@@ -2,7 +2,9 @@
 the account's setup version, are served again without reading or rendering anything; and a
 tab's whole page (Page), kept for its address and viewer too, is served again as it was
 answered, its context not even built: what a page seen again costs is the membership that
-authorizes it.
+authorizes it. Around its tab area, an account page's frame, title and header (Shell) show
+nothing of the setup: kept for what they show, the first view after a change renders its tab
+area alone.
 
 Correct whatever changes the data: the key holds the account's setup_version, which the
 database itself moves forward on every change to the account's SIP setup, in the change's
@@ -46,7 +48,9 @@ if TYPE_CHECKING:
     from whippy.htmx import AppRequest
 
 ALIAS = "fragments"
-PER_REQUEST = ("csrf_token", "rotate_nonce")
+# The values that differ per request, rendered as stand-ins: the CSRF token, a form's one-time
+# key, and the tab area of an account page kept around it (Shell).
+PER_REQUEST = ("csrf_token", "rotate_nonce", "tab_area")
 CACHED = ("GET", "HEAD")  # the methods whose answers use the cache
 
 
@@ -141,6 +145,44 @@ class Frame(Keyed):
         )
         user = (request.user.pk, request.user.get_username())
         return cls(user, memberships, membership.pk, get_language())
+
+
+@dataclass(frozen=True)
+class Shell(Keyed):
+    """A whole account page around its tab area (whippy.htmx.AccountPageResponse): the frame,
+    the title, the read-only banner and the account's header. None of it shows the account's
+    SIP setup, so it is kept for what it shows rather than for the setup version: the first
+    view of a page after a change renders its tab area alone, and puts it in the kept shell.
+
+    What it shows is its frame's (the person, their memberships and role, the language), the
+    page's template (its title), the sidebar's section and the account's own fields that the
+    title and header show (its name, provider, Twilio account and whether it is connected)
+    and the name of the page's credential list, if it has one. Its tab area and CSRF token are
+    stand-ins. A request with messages to show renders its whole page (the messages are in
+    the shell), and keeps nothing."""
+
+    kind = "shell"
+
+    frame: Frame
+    template: str
+    shown: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, request: AppRequest, template: str, context: dict[str, Any]) -> Shell | None:
+        frame = Frame.of(request)
+        if frame is None or messages.get_messages(request):
+            return None
+        account, listed = context["account"], context.get("credential_list")
+        shown = (
+            context.get("section"),
+            account.pk,
+            account.name,
+            account.provider,
+            account.twilio_account_sid,
+            account.connected,
+            (listed.pk, listed.name) if listed is not None else None,
+        )
+        return cls(frame, template, shown)
 
 
 # The request headers that choose what an account page renders: the whole page, its tab area

@@ -495,10 +495,13 @@ def test_the_setup_fragments_alone_can_be_turned_off(admin_client, account, doma
     assert again_queries > cached  # the rows are read every time
     assert without_tokens(again) == without_tokens(first)
     kept = cached_entries()
-    assert len(kept) == 3  # the head links, the frame and the blank check form: no page
+    # The head links, the frame, the page around its tab area and the blank check form: no
+    # page, no row, tab strip or table.
+    assert len(kept) == 4
     assert any('class="topbar"' in html for html in kept)
     assert any('name="username"' in html for html in kept)
-    assert not any("desk" in html for html in kept)  # no row, header or tab strip
+    assert len(cached_entries("shell")) == 1
+    assert not any("desk" in html or 'role="tablist"' in html for html in kept)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -642,3 +645,114 @@ def test_a_page_with_a_message_is_shown_once_and_never_kept(
     assert not any("Made while rendering" in html for html in cached_entries())
     monkeypatch.setattr(domains, "domains_context", context)
     assert "Made while rendering" not in get(admin_client, url)[0]
+
+
+def shells() -> list[str]:
+    return cached_entries("shell")
+
+
+@pytest.mark.parametrize("name", sorted(TABS))
+def test_the_first_view_after_a_change_renders_its_tab_area_alone(
+    admin_client, account, domain, settings, name
+):
+    """An account page around its tab area (whippy.fragments.Shell) shows nothing of the SIP
+    setup: kept across setup versions, a page after a change renders its tab area and puts it
+    in the kept shell; the same page as one rendered whole, with the change in it."""
+    from whippy import htmx
+
+    world = one_of_everything(account, domain)
+    url = TABS[name](world, account)
+    first, _ = get(admin_client, url)
+    renders = []
+    page_render = htmx.AccountPageResponse.rendered_content.fget
+
+    def counted(response):
+        renders.append(response.template_name)
+        return page_render(response)
+
+    for setup_cache in (True, False):  # a change before a view; the benchmark's cold pages
+        settings.SETUP_FRAGMENT_CACHE = setup_cache
+        n = int(setup_cache)
+        SipDomain.objects.create(
+            account=account, name=f"Site {n}", prefix=f"s-{n}", domain=f"s-{n}.example"
+        )
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(htmx.AccountPageResponse, "rendered_content", property(counted))
+            kept, _ = get(admin_client, url)
+        assert renders and len(shells()) == 1  # rendered with the shell kept
+        assert f"Site {n}" in kept or name != "domains"
+        # A stand-in in the shell; each request's own token in its page.
+        tokens = {HEADER_TOKEN.search(page).group(1) for page in (first, kept)}
+        assert len(tokens) == 2 and not any(token in shells()[0] for token in tokens)
+        caches[ALIAS].clear()
+        whole, _ = get(admin_client, url)
+        assert without_tokens(kept) == without_tokens(whole)
+        first = whole
+    for html in shells():
+        assert 'role="tablist"' not in html and "desk" not in html  # no tab area in it
+
+
+def test_the_kept_shell_follows_the_account_the_list_and_the_viewer(
+    admin_client, support_client, account, domain, settings
+):
+    """What the shell shows is its key: the account's name, its connection and Twilio account,
+    the list's name in a list page's title, and the viewer's role; a change of any is on the
+    next page, made with raw SQL too (which moves no key of the shell's but its own fields)."""
+    settings.SETUP_FRAGMENT_CACHE = False  # every tab area rendered: only the shell is kept
+    world = one_of_everything(account, domain)
+    lists, list_page = TABS["credential-lists"](world, account), TABS["list page"](world, account)
+    for url in (lists, list_page):  # each kept
+        get(admin_client, url)
+        assert "Export CSV" in get(admin_client, url)[0]
+    assert len(shells()) == 2
+    change_with_sql(
+        "UPDATE sip_credentiallist SET name = 'Night desk' WHERE id = %s", world["list_id"]
+    )
+    assert "<title>Night desk · Twilio main · Whippy</title>" in get(admin_client, list_page)[0]
+    change_with_sql(
+        "UPDATE accounts_provideraccount SET name = 'Renamed' WHERE id = %s", account.pk
+    )
+    page = get(admin_client, lists)[0]
+    assert "<title>Renamed · Whippy</title>" in page and "<h1>Renamed</h1>" in page
+
+    def header(page: str) -> str:
+        return page.split('<header class="page-header">')[1].split("</header>")[0]
+
+    assert "Connect to Twilio" in header(get(admin_client, lists)[0])
+    change_with_sql(
+        "UPDATE accounts_provideraccount SET provider = 'telnyx' WHERE id = %s", account.pk
+    )
+    telnyx = header(get(admin_client, lists)[0])
+    assert "Telnyx provider account" in telnyx and "Connect to Twilio" not in telnyx
+    change_with_sql(
+        "UPDATE accounts_provideraccount SET provider = 'twilio' WHERE id = %s", account.pk
+    )
+    assert "Connect to Twilio" in header(get(admin_client, lists)[0])
+    change_with_sql(  # connected: an API key's secret kept (encrypted; not read here)
+        "UPDATE accounts_provideraccount SET twilio_key_secret = 'kept' WHERE id = %s",
+        account.pk,
+    )
+    connected = header(get(admin_client, lists)[0])
+    assert "Connected</span> to Twilio account <code></code>" in connected
+    assert "Reconcile" in connected and "Connect to Twilio" not in connected
+    change_with_sql(
+        "UPDATE accounts_provideraccount SET twilio_account_sid = 'AC42' WHERE id = %s",
+        account.pk,
+    )
+    assert "<code>AC42</code>" in header(get(admin_client, lists)[0])
+    support = get(support_client, lists)[0]
+    assert "Read-only" in support and "Reconcile" not in header(support)
+    assert "Read-only" not in get(admin_client, lists)[0]
+
+
+def test_a_page_with_a_message_keeps_no_shell(admin_client, account, domain, settings):
+    """The messages are in the page around the tab area: a page that shows one is rendered
+    whole and its shell not kept; the next page shows none."""
+    settings.SETUP_FRAGMENT_CACHE = False
+    world = one_of_everything(account, domain)
+    url = TABS["credential-lists"](world, account)
+    page = admin_client.post(f"{url}new/", {"name": "Night shift"}, follow=True)
+    assert "“Night shift” added" in page.content.decode()
+    assert not shells()
+    assert "“Night shift” added" not in get(admin_client, url)[0]
+    assert len(shells()) == 1 and "message-" not in shells()[0]
