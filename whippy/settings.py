@@ -184,8 +184,8 @@ CACHES = {
 }
 FRAGMENT_CACHE = envbool("FRAGMENT_CACHE", True)
 # Off, the fragments kept per setup version are rendered on every request, as the first view
-# after a change renders them (the benchmark's cold pages); the frame and the blank check form,
-# which no change of the setup touches, are still kept.
+# after a change renders them (the benchmark's cold pages); the frame, the page around the tab
+# area and the blank check form, which no change of the setup touches, are still kept.
 SETUP_FRAGMENT_CACHE = envbool("SETUP_FRAGMENT_CACHE", True)
 
 AUTH_PASSWORD_VALIDATORS = [
