@@ -78,7 +78,7 @@ class AccountPageResponse(TemplateResponse):
 
     The page around the area shows nothing of the account's SIP setup: it is kept for what it
     shows (whippy.fragments.Shell), so the first view after a change renders its tab area
-    alone (a Credential Lists page: 23.6 to 21.2 million instructions)."""
+    alone (a Credential Lists page: 23.6 to 21.3 million instructions)."""
 
     @property
     def rendered_content(self) -> str:

@@ -113,17 +113,12 @@ def table_pages(context: template.Context, noun: str) -> SafeString:
 @register.simple_tag(takes_context=True)
 def account_header(context: template.Context) -> SafeString:
     """{% account_header %}: an account page's breadcrumbs, name, connection and buttons
-    (templates/rows/_header.html), kept for the page's scope (whippy/fragments.py)."""
+    (templates/rows/_header.html)."""
     from whippy.rows import part
 
-    names = ("organization", "account", "can_edit")
-    values = {name: context[name] for name in names}
-    scope = context.get("scope")
-
-    def render(stand_ins: dict[str, str]) -> str:
-        return part("_header.html", **values)
-
-    return mark_safe(scope.fragment("header", render, context) if scope else render({}))  # noqa: S308
+    return part(
+        "_header.html", **{name: context[name] for name in ("organization", "account", "can_edit")}
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -136,16 +131,10 @@ def connection_status(context: template.Context) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def table_search(context: template.Context, label: str) -> SafeString:
-    """{% table_search "SIP domains" %}: the table's search form (none for an empty table),
-    kept with the table's fragments."""
+    """{% table_search "SIP domains" %}: the table's search form (none for an empty table)."""
     from whippy.rows import part
 
-    table = context["table"]
-
-    def render(stand_ins: dict[str, str]) -> str:
-        return part("_search.html", table=table, label=label)
-
-    return mark_safe(table.fragment("search", render, context))  # noqa: S308
+    return part("_search.html", table=context["table"], label=label)
 
 
 @register.simple_tag(takes_context=True)
